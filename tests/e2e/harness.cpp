@@ -1,0 +1,163 @@
+#include "harness.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <utility>
+
+namespace xvm::test {
+
+std::optional<std::string> needs_root() {
+    if (::geteuid() != 0) return "needs root (creates users, drops privileges)";
+    return std::nullopt;
+}
+
+int run(const std::string& command) {
+    int status = std::system(command.c_str());
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path);
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
+}
+
+TempRoot::TempRoot() {
+    char tmpl[] = "/tmp/xvm-root-XXXXXX";
+    if (::mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = tmpl;
+    ::chmod(path_.c_str(), 0755);
+    std::string src = XVM_SOURCE_DIR "/privileges";
+    int rc = run("mkdir -p '" + path_ + "/etc/security' '" + path_ + "/etc/xvm' && cp '" + src +
+                 "/priv_names' '" + path_ + "/etc/security/' && cp '" + src + "/priv_groups' '" +
+                 src + "/priv_caps' '" + path_ + "/etc/xvm/'");
+    if (rc != 0) throw std::runtime_error("cannot populate " + path_);
+}
+
+TempRoot::~TempRoot() { run("rm -rf '" + path_ + "'"); }
+
+Child Child::spawn(const std::vector<std::string>& argv,
+                   const std::map<std::string, std::string>& env,
+                   const std::string& stderr_path) {
+    int in[2], out[2];
+    if (::pipe2(in, O_CLOEXEC) < 0 || ::pipe2(out, O_CLOEXEC) < 0)
+        throw std::runtime_error("pipe failed");
+    pid_t pid = ::fork();
+    if (pid < 0) throw std::runtime_error("fork failed");
+    if (pid == 0) {
+        ::dup2(in[0], STDIN_FILENO);
+        ::dup2(out[1], STDOUT_FILENO);
+        int err = ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (err >= 0) ::dup2(err, STDERR_FILENO);
+        for (const auto& [key, value] : env) ::setenv(key.c_str(), value.c_str(), 1);
+        std::vector<char*> args;
+        for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+        args.push_back(nullptr);
+        ::execv(args[0], args.data());
+        ::_exit(127);
+    }
+    ::close(in[0]);
+    ::close(out[1]);
+    Child child;
+    child.pid_ = pid;
+    child.stdin_fd_ = in[1];
+    child.stdout_fd_ = out[0];
+    return child;
+}
+
+Child::Child(Child&& other) noexcept
+    : pid_(std::exchange(other.pid_, -1)),
+      stdin_fd_(std::exchange(other.stdin_fd_, -1)),
+      stdout_fd_(std::exchange(other.stdout_fd_, -1)),
+      buffer_(std::move(other.buffer_)) {}
+
+Child::~Child() {
+    close_stdin();
+    if (stdout_fd_ >= 0) ::close(stdout_fd_);
+    if (pid_ > 0) {
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, nullptr, 0);
+    }
+}
+
+std::optional<std::string> Child::read_line(std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+        auto nl = buffer_.find('\n');
+        if (nl != std::string::npos) {
+            std::string line = buffer_.substr(0, nl);
+            buffer_.erase(0, nl + 1);
+            return line;
+        }
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return std::nullopt;
+        struct pollfd p {stdout_fd_, POLLIN, 0};
+        if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+        char buf[4096];
+        ssize_t n = ::read(stdout_fd_, buf, sizeof buf);
+        if (n <= 0) return std::nullopt;
+        buffer_.append(buf, static_cast<size_t>(n));
+    }
+}
+
+void Child::close_stdin() {
+    if (stdin_fd_ >= 0) ::close(stdin_fd_);
+    stdin_fd_ = -1;
+}
+
+int Child::wait() {
+    int status = 0;
+    if (pid_ > 0) ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return status;
+}
+
+void Child::kill(int signo) {
+    if (pid_ > 0) ::kill(pid_, signo);
+}
+
+TestUsers::~TestUsers() {
+    for (const std::string& name : names_) run("userdel '" + name + "' 2>/dev/null");
+}
+
+void TestUsers::add(const std::string& name, const std::string& groups) {
+    run("userdel '" + name + "' >/dev/null 2>&1");  // leftover of a killed run
+    std::string cmd = "useradd -M -N -g nogroup -d /nonexistent -s /usr/sbin/nologin";
+    if (!groups.empty()) cmd += " -G '" + groups + "'";
+    if (run(cmd + " '" + name + "'") != 0) throw std::runtime_error("useradd " + name + " failed");
+    names_.push_back(name);
+}
+
+uid_t TestUsers::uid(const std::string& name) const {
+    struct passwd* pw = ::getpwnam(name.c_str());
+    if (pw == nullptr) throw std::runtime_error("no user " + name);
+    return pw->pw_uid;
+}
+
+std::map<std::string, std::string> proc_status(pid_t pid) {
+    std::map<std::string, std::string> fields;
+    std::istringstream in(read_file("/proc/" + std::to_string(pid) + "/status"));
+    std::string line;
+    while (std::getline(in, line)) {
+        auto colon = line.find(':');
+        if (colon == std::string::npos) continue;
+        std::string value = line.substr(colon + 1);
+        value.erase(0, value.find_first_not_of(" \t"));
+        fields[line.substr(0, colon)] = value;
+    }
+    return fields;
+}
+
+}  // namespace xvm::test

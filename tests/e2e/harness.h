@@ -1,0 +1,81 @@
+// End-to-end test harness: temporary roots, child processes with pipes,
+// test users. Everything it creates is removed by destructors, so a failed
+// assertion leaves no process, user or directory behind.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace xvm::test {
+
+// Skip reason when the test cannot run here (not root), else nullopt.
+std::optional<std::string> needs_root();
+
+// A temporary XVM_ROOT with the privilege files installed from the source
+// tree. Directories are 0755 so unprivileged daemons and clients can reach
+// their sockets.
+class TempRoot {
+public:
+    TempRoot();
+    ~TempRoot();
+    TempRoot(const TempRoot&) = delete;
+    TempRoot& operator=(const TempRoot&) = delete;
+    const std::string& path() const { return path_; }
+    std::string operator/(const std::string& absolute) const { return path_ + absolute; }
+
+private:
+    std::string path_;
+};
+
+// A running child process. stdout is a pipe read line by line; stderr goes
+// to a file. The destructor kills and reaps it if it is still running.
+class Child {
+public:
+    static Child spawn(const std::vector<std::string>& argv,
+                       const std::map<std::string, std::string>& env,
+                       const std::string& stderr_path);
+    Child(Child&& other) noexcept;
+    ~Child();
+
+    pid_t pid() const { return pid_; }
+    // A line of stdout without its newline; nullopt on EOF or timeout.
+    std::optional<std::string> read_line(std::chrono::milliseconds timeout);
+    void close_stdin();
+    // Exit status as from waitpid (use WIFEXITED etc.).
+    int wait();
+    void kill(int signo);
+
+private:
+    Child() = default;
+    pid_t pid_ = -1;
+    int stdin_fd_ = -1;
+    int stdout_fd_ = -1;
+    std::string buffer_;
+};
+
+// Runs a shell command; returns its exit code (-1 if it did not exit).
+int run(const std::string& command);
+std::string read_file(const std::string& path);
+
+// Test users created with useradd and removed with userdel at destruction.
+class TestUsers {
+public:
+    ~TestUsers();
+    // Adds user `name` with primary group nogroup and the given
+    // supplementary groups (comma-separated, may be empty).
+    void add(const std::string& name, const std::string& groups);
+    uid_t uid(const std::string& name) const;
+
+private:
+    std::vector<std::string> names_;
+};
+
+// Fields of /proc/PID/status ("Uid" -> "60\t60\t60\t60").
+std::map<std::string, std::string> proc_status(pid_t pid);
+
+}  // namespace xvm::test

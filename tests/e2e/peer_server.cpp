@@ -1,0 +1,86 @@
+// Test server for the peer-credential check: a unix socket served by the
+// library's event loop. Each connection is answered "accepted" or
+// "refused: <reason>" according to the policy and closed; refusals are
+// logged by the library with uid and pid.
+//   peer_server --socket PATH --policy xvm_control|virt_manage|either
+// Privilege files are read from XVM_ROOT. Prints "ready" once listening.
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "event_loop.h"
+#include "format.h"
+#include "log.h"
+#include "priv_db.h"
+#include "ucred.h"
+#include "unix_socket.h"
+
+namespace {
+
+using namespace xvm;
+
+Result<PrivSet> policy_set(const PrivDb& db, const std::string& policy) {
+    if (policy == "either") return db.names().set_of({"xvm_control", "virt_manage"});
+    return db.names().set_of({policy});
+}
+
+void answer(int fd, std::string_view text) {
+    // The peer may already be gone; the test judges by what it read.
+    (void)!::write(fd, text.data(), text.size());
+}
+
+Status on_accept(int listen_fd, const PrivDb& db, const PrivSet& required) {
+    Result<UniqueFd> conn = accept_unix(listen_fd);
+    if (!conn) return conn.error().code == EAGAIN ? Status() : Status(std::move(conn).error());
+    Result<PeerCred> peer = get_peer_cred(conn->get(), db);
+    if (!peer) {
+        answer(conn->get(), "refused: credentials unknown\n");
+        return std::move(peer).error();
+    }
+    if (db.permits(*peer, required, "test connection"))
+        answer(conn->get(), "accepted\n");
+    else
+        answer(conn->get(), cat("refused: ", std::strerror(EACCES), "\n"));
+    return {};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    log_init("peer_server");
+    std::string socket_path, policy;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        std::string opt = argv[i];
+        if (opt == "--socket") socket_path = argv[i + 1];
+        else if (opt == "--policy") policy = argv[i + 1];
+    }
+    if (socket_path.empty() || policy.empty()) {
+        std::fprintf(stderr, "usage: peer_server --socket PATH --policy POLICY\n");
+        return 2;
+    }
+    Result<PrivDb> db = PrivDb::load_installed();
+    if (!db) { log_error(db.error()); return 96; }
+    for (const std::string& warning : db->warnings()) log_warnx(warning);
+    Result<PrivSet> required = policy_set(*db, policy);
+    if (!required) { log_error(required.error().context("policy")); return 96; }
+    Result<UniqueFd> listener = listen_unix(socket_path);
+    if (!listener) { log_error(listener.error()); return 95; }
+    auto loop = EventLoop::create();
+    if (!loop) { log_error(loop.error()); return 95; }
+    int fd = listener->get();
+    Status added = (*loop)->add_fd(fd, EPOLLIN, [&](uint32_t) { return on_accept(fd, *db, *required); });
+    Status sig = (*loop)->add_signal(SIGTERM, [&](const signalfd_siginfo&) {
+        (*loop)->stop();
+        return Status();
+    });
+    if (!added || !sig) { log_warnx("cannot set up event loop"); return 95; }
+    std::printf("ready\n");
+    std::fflush(stdout);
+    Status ran = (*loop)->run();
+    ::unlink(socket_path.c_str());
+    return ran ? 0 : 1;
+}
