@@ -2,19 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include "test_data.h"
+
 #include "file.h"
 
 namespace xvm {
 namespace {
 
-PrivNames shipped_names() {
-    auto names = PrivNames::load(XVM_SOURCE_DIR "/privileges/priv_names");
-    EXPECT_TRUE(names);
-    return std::move(names).value();
-}
-
 TEST(CapTable, ShippedTableCoversEveryPrivilege) {
-    PrivNames names = shipped_names();
+    PrivNames names = shipped_priv_names();
     auto table = CapTable::load(names, XVM_SOURCE_DIR "/privileges/priv_caps");
     ASSERT_TRUE(table) << table.error().message;
     auto caps = table->capabilities_for(*names.parse_spec("basic,file_chown"));
@@ -25,7 +21,7 @@ TEST(CapTable, ShippedTableCoversEveryPrivilege) {
 }
 
 TEST(CapTable, EveryMistakeIsReported) {
-    PrivNames names = shipped_names();
+    PrivNames names = shipped_priv_names();
     auto text = read_text_file(XVM_SOURCE_DIR "/privileges/priv_caps");
     ASSERT_TRUE(text);
     std::string broken = *text + "file_chown CAP_CHOWN\nnot_a_priv -\n";
@@ -39,7 +35,7 @@ TEST(CapTable, EveryMistakeIsReported) {
 }
 
 TEST(CapTable, MissingPrivilegeIsAnError) {
-    PrivNames names = shipped_names();
+    PrivNames names = shipped_priv_names();
     auto table = CapTable::parse(names, "file_chown CAP_CHOWN\n", "t");
     ASSERT_FALSE(table);
     EXPECT_NE(table.error().message.find("t: privilege xvm_control has no line"),

@@ -91,13 +91,7 @@ bool PrivDb::permits(const PeerCred& peer, const PrivSet& any_of, std::string_vi
 }
 
 std::string PrivDb::describe_any(const PrivSet& set) const {
-    std::string out;
-    for (std::size_t i = 0; i < names_.size(); ++i) {
-        if (!set.contains(i)) continue;
-        if (!out.empty()) out += " or ";
-        out += names_.name(i);
-    }
-    return out.empty() ? "a privilege that does not exist" : out;
+    return set.empty() ? "a privilege that does not exist" : join(names_.names_of(set), " or ");
 }
 
 }  // namespace xvm

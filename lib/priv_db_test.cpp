@@ -2,21 +2,17 @@
 
 #include <gtest/gtest.h>
 
+#include "test_data.h"
+
 #include "ucred.h"
 
 namespace xvm {
 namespace {
 
-PrivNames shipped_names() {
-    auto names = PrivNames::load(XVM_SOURCE_DIR "/privileges/priv_names");
-    EXPECT_TRUE(names);
-    return std::move(names).value();
-}
-
 // "root" (gid 0) and "daemon" exist on every Debian system; use them as
 // stand-ins for xvm and xvmadm so the test needs no provisioning.
 TEST(PrivDb, GroupsGrantPrivileges) {
-    auto db = PrivDb::parse(shipped_names(), "xvm_control root\nvirt_manage daemon # c\n", "g");
+    auto db = PrivDb::parse(shipped_priv_names(), "xvm_control root\nvirt_manage daemon # c\n", "g");
     ASSERT_TRUE(db) << db.error().message;
     const PrivNames& n = db->names();
     PrivSet ctl = *n.set_of({"xvm_control"});
@@ -29,14 +25,14 @@ TEST(PrivDb, GroupsGrantPrivileges) {
 }
 
 TEST(PrivDb, UnknownPrivilegeIsAnError) {
-    auto db = PrivDb::parse(shipped_names(), "xvm_control root\nxvm_kontrol root\nbad\n", "g");
+    auto db = PrivDb::parse(shipped_priv_names(), "xvm_control root\nxvm_kontrol root\nbad\n", "g");
     ASSERT_FALSE(db);
     EXPECT_EQ(db.error().message,
               "g:2: unknown privilege \"xvm_kontrol\"; g:3: expected \"privilege group\"");
 }
 
 TEST(PrivDb, MissingGroupGrantsNothingAndWarns) {
-    auto db = PrivDb::parse(shipped_names(), "virt_manage no-such-group-xyz\n", "g");
+    auto db = PrivDb::parse(shipped_priv_names(), "virt_manage no-such-group-xyz\n", "g");
     ASSERT_TRUE(db);
     ASSERT_EQ(db->warnings().size(), 1u);
     EXPECT_EQ(db->warnings()[0],
@@ -45,7 +41,7 @@ TEST(PrivDb, MissingGroupGrantsNothingAndWarns) {
 }
 
 TEST(PrivDb, PermitsLogsRefusalWithUidAndPid) {
-    auto db = PrivDb::parse(shipped_names(), "xvm_control root\n", "g");
+    auto db = PrivDb::parse(shipped_priv_names(), "xvm_control root\n", "g");
     ASSERT_TRUE(db);
     PrivSet either = *db->names().set_of({"xvm_control", "virt_manage"});
     EXPECT_EQ(db->describe_any(either), "virt_manage or xvm_control");

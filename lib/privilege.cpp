@@ -143,14 +143,15 @@ PrivSet PrivNames::basic() const {
     return set;
 }
 
+std::vector<std::string> PrivNames::names_of(const PrivSet& set) const {
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < names_.size(); ++i)
+        if (set.contains(i)) out.push_back(names_[i]);
+    return out;
+}
+
 std::string PrivNames::to_string(const PrivSet& set) const {
-    std::string out;
-    for (std::size_t i = 0; i < names_.size(); ++i) {
-        if (!set.contains(i)) continue;
-        if (!out.empty()) out += ',';
-        out += names_[i];
-    }
-    return out.empty() ? "none" : out;
+    return set.empty() ? "none" : join(names_of(set), ",");
 }
 
 }  // namespace xvm

@@ -62,6 +62,8 @@ public:
     PrivSet all() const;
     // The basic set: what every ordinary process holds.
     PrivSet basic() const;
+    // The names of the set's members, in file order.
+    std::vector<std::string> names_of(const PrivSet& set) const;
     // "file_chown,xvm_control" in file order; "none" for the empty set.
     std::string to_string(const PrivSet& set) const;
 
