@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <tdb.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -45,8 +46,19 @@ Result<std::unique_ptr<Repository>> Repository::open_path(const std::string& pat
             return std::move(st).error().context("cannot create the repository");
     }
     int flags = writable ? (O_RDWR | O_CREAT) : O_RDONLY;
-    tdb_context* tdb = ::tdb_open(path.c_str(), 0, TDB_DEFAULT, flags | O_CLOEXEC, 0644);
-    if (tdb == nullptr) return errno_error(cat("cannot open repository ", path));
+    tdb_context* tdb = nullptr;
+    // A read-only open fails while a writer's commit is in flight (tdb
+    // cannot run recovery without write access); that lasts milliseconds,
+    // so retry for a bounded time before reporting it.
+    for (int attempt = 0; attempt < 200; ++attempt) {
+        errno = 0;
+        tdb = ::tdb_open(path.c_str(), 0, TDB_DEFAULT, flags | O_CLOEXEC, 0644);
+        if (tdb != nullptr || errno == ENOENT || errno == EACCES) break;
+        ::usleep(10 * 1000);
+    }
+    if (tdb == nullptr)
+        return errno == 0 ? make_error(cat("cannot open repository ", path, ": busy or damaged"), EIO)
+                          : errno_error(cat("cannot open repository ", path));
     return std::unique_ptr<Repository>(new Repository(tdb, path, writable));
 }
 
