@@ -13,6 +13,7 @@
 #include "format.h"
 #include "log.h"
 #include "restarter.h"
+#include "smf_actions.h"
 #include "svclog.h"
 #include "tokens.h"
 
@@ -163,6 +164,14 @@ void Restarter::on_start_exit(Instance& in, int status) {
             in.failures = 0;
             in.duration = Duration::Transient;
             return set_state(in, State::Online, "none");
+        }
+        if (code == 101 && !in.timed_out) {  // SMF_EXIT_TEMP_DISABLE: the method asks to be disabled
+            (void)in.contract.kill_all();
+            auto st = smf::apply_request(repo_, smf::Request{"disable_t", in.entity, {}});
+            if (!st) log_error(st.error());
+            instance_log(in.entity, "Start method requested a temporary disable.");
+            instance_log(in.entity, "Disabled.");
+            return set_state(in, State::Disabled, "disable_request");
         }
         if (fatal_exit(code)) {
             (void)in.contract.kill_all();
