@@ -54,11 +54,11 @@ Result<smf::InstanceInfo> info(const std::string& entity) {
 }
 
 // The services an instance depends on (for enable -r): every cited
-// instance of its require_* and optional_all dependencies.
-void dependencies(const std::string& entity, std::set<std::string>& out) {
-    auto repo = smf::Repository::open(false);
-    if (!repo) return;
-    auto view = (*repo)->composed_current(entity);
+// instance of its require_* and optional_all dependencies, recursively.
+// One repository handle throughout: tdb refuses a second open of the same
+// file in one process.
+void dependencies(smf::Repository& repo, const std::string& entity, std::set<std::string>& out) {
+    auto view = repo.composed_current(entity);
     if (!view) return;
     for (const smf::PropertyGroup& g : view->pgs) {
         if (g.type != "dependency" || view->first(g.name, "grouping") == "exclude_all") continue;
@@ -66,11 +66,16 @@ void dependencies(const std::string& entity, std::set<std::string>& out) {
         for (const std::string& f : e ? e->values : std::vector<std::string>{}) {
             auto parsed = smf::parse_fmri(f);
             if (!parsed) continue;
-            auto m = smf::resolve_operand(**repo, parsed->str(), smf::OperandRule::All);
+            auto m = smf::resolve_operand(repo, parsed->str(), smf::OperandRule::All);
             for (const std::string& inst : m ? *m : std::vector<std::string>{})
-                if (out.insert(inst).second) dependencies(inst, out);
+                if (out.insert(inst).second) dependencies(repo, inst, out);
         }
     }
+}
+
+void dependencies(const std::string& entity, std::set<std::string>& out) {
+    auto repo = smf::Repository::open(false);
+    if (repo) dependencies(**repo, entity, out);
 }
 
 // enable -s: the first dependency that cannot come up without an

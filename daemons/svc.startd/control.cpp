@@ -131,8 +131,10 @@ Status ControlServer::on_readable(int fd) {
     }
     Status st = authorize(c.peer, *request);
     if (st) st = smf::apply_request(restarter_.repo(), *request);
+    // Acted on before the reply, so a client that sees "ok" sees the
+    // restarter's first reaction too (consumed actions, started methods).
+    if (st) restarter_.evaluate();
     finish(fd, st);
-    restarter_.evaluate();
     return {};
 }
 
