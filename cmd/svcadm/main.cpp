@@ -122,6 +122,34 @@ int submit(const std::string& verb, const std::string& entity, std::vector<std::
     return 0;
 }
 
+// enable -r: as root, every instance is enabled in one repository
+// transaction, so the restarter never sees half of the set (a start
+// method reacting to a partly enabled set would otherwise race it).
+int submit_all(const std::string& verb, const std::vector<std::string>& targets, const std::string& comment) {
+    std::vector<std::string> args;
+    if (!comment.empty()) args.push_back(comment);
+    if (::geteuid() != 0 || targets.size() == 1) {
+        for (const std::string& x : targets)
+            if (int rc = submit(verb, x, args)) return rc;
+        return 0;
+    }
+    {
+        auto repo = smf::Repository::open(true);
+        if (!repo) return warn(repo.error().message), kExitFail;
+        auto st = (*repo)->transaction([&]() -> Status {
+            for (const std::string& x : targets)
+                if (auto s = smf::apply_request(**repo, smf::Request{verb, x, args}); !s)
+                    return std::move(s).error().context(cat("svc:/", x));
+            return {};
+        });
+        if (!st) return warn(st.error().message), kExitFail;
+    }
+    (void)smf::send_request(smf::Request{"notify", targets.front(), {}});  // not running: it reads all at start
+    if (verbose)
+        for (const std::string& x : targets) std::printf("svc:/%s %s.\n", x.c_str(), verb.c_str());
+    return 0;
+}
+
 int for_each(const std::vector<std::string>& ops, const std::function<int(const std::string&)>& fn) {
     int rc = 0;
     for (const std::string& op : ops) {
@@ -159,9 +187,7 @@ int enable_disable(bool enable, std::vector<std::string> a) {
             dependencies(e, deps);
             targets.insert(targets.end(), deps.begin(), deps.end());
         }
-        for (const std::string& x : targets)
-            if (int rc = submit(verb, x, comment.empty() ? std::vector<std::string>{} : std::vector{comment}))
-                return rc;
+        if (int rc = submit_all(verb, targets, comment)) return rc;
         return s ? wait_for(e, enable) : 0;
     });
 }
