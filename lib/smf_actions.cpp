@@ -56,6 +56,7 @@ Status apply_property(Repository& repo, const Request& r) {
         if (r.verb == "addpg") {
             if (auto st = need(2); !st) return st;
             if (auto st = check_name("property group", a[0]); !st) return st;
+            if (auto st = check_name("property group type", a[1]); !st) return st;
             if (set.find(a[0])) return make_error(cat("property group ", a[0], " already exists"), EEXIST);
             bool persistent = a.size() < 3 || a[2] != "NP";
             set.pgs.push_back(PropertyGroup{a[0], a[1], persistent, {}});

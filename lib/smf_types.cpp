@@ -292,13 +292,20 @@ Result<PgSet> decode(std::string_view text) {
         auto words = split_words(line);
         if (!words) return std::move(words).error().context(cat("record line ", lineno));
         auto& w = *words;
-        if (w.size() == 4 && w[0] == "pg") {
+        // Only records in encode()'s canonical form are accepted: the line
+        // rebuilt from what was parsed must be the line itself.
+        if (w.size() == 4 && w[0] == "pg" && check_name("group", w[1]) && check_name("group type", w[2]) &&
+            line == cat("pg ", w[1], " ", w[2], " ", w[3]) && (w[3] == "P" || w[3] == "NP")) {
             set.pgs.push_back(PropertyGroup{w[1], w[2], w[3] == "P", {}});
             cur = &set.pgs.back();
-        } else if (w.size() >= 3 && w[0] == "prop" && cur != nullptr) {
+        } else if (w.size() >= 3 && w[0] == "prop" && cur != nullptr && check_name("property", w[1])) {
             auto type = type_from_name(w[2]);
             if (!type) return make_error(cat("record line ", lineno, ": unknown type ", w[2]));
-            cur->props.push_back(Property{w[1], *type, {w.begin() + 3, w.end()}});
+            Property p{w[1], *type, {w.begin() + 3, w.end()}};
+            std::string canon = cat("prop ", p.name, " ", type_name(p.type));
+            for (const std::string& v : p.values) canon += " " + quote(v);
+            if (canon != line) return make_error(cat("record line ", lineno, ": not in canonical form"));
+            cur->props.push_back(std::move(p));
         } else {
             return make_error(cat("record line ", lineno, ": malformed"));
         }

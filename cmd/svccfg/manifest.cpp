@@ -139,6 +139,7 @@ void method_context(Ctx& ctx, const xmlNode* n, PropertyGroup& g) {
 PropertyGroup& new_pg(Ctx& ctx, const xmlNode* n, PgSet& set, const std::string& name,
                       const std::string& type) {
     if (auto st = smf::check_name("property group", name); !st) ctx.error(n, st.error().message);
+    if (auto st = smf::check_name("property group type", type); !st) ctx.error(n, st.error().message);
     if (set.find(name) != nullptr && name != "general")
         ctx.error(n, cat("property group ", name, " is defined twice"));
     return set.get_or_add(name, type);
@@ -190,12 +191,15 @@ void tmpl(Ctx& ctx, const xmlNode* n, PgSet& set) {
         for (const xmlNode* d = c->children; d; d = d->next) {
             if (is(d, "manpage")) {
                 std::string title = ctx.need(d, "title"), section = ctx.need(d, "section");
-                PropertyGroup& g = set.get_or_add(cat("tm_man_", title, section), "template");
+                std::string pg = cat("tm_man_", title, section);
+                if (auto st = smf::check_name("manpage title and section", pg); !st) ctx.error(d, st.error().message);
+                PropertyGroup& g = set.get_or_add(pg, "template");
                 astring(ctx, d, g, "title", title);
                 astring(ctx, d, g, "section", section);
                 astring(ctx, d, g, "manpath", attr(d, "manpath").value_or(":default"));
             } else if (is(d, "doc_link")) {
                 std::string name = ctx.need(d, "name");
+                if (auto st = smf::check_name("doc_link", name); !st) ctx.error(d, st.error().message);
                 PropertyGroup& g = set.get_or_add(cat("tm_doc_", name), "template");
                 astring(ctx, d, g, "name", name);
                 astring(ctx, d, g, "uri", ctx.need(d, "uri"));
