@@ -38,6 +38,13 @@ TEST_F(StartdE2E, EnableRecursiveBringsDependenciesUpFirst) {
     EXPECT_LE(base, daemon);
     EXPECT_EQ(members("site/daemon:default").size(), 1u);
     EXPECT_NE(log_of("site-daemon:default").find("Method \"start\" exited with status 0."), std::string::npos);
+    EXPECT_EQ(svcs({"-H", "-o", "fmri", "-d", "daemon"}).out, "svc:/site/base:default\n");
+    EXPECT_EQ(svcs({"-H", "-o", "fmri", "-D", "base"}).out, "svc:/site/daemon:default\n");
+    auto p = svcs({"-p", "daemon"});
+    EXPECT_NE(p.out.find(" " + std::to_string(members("site/daemon:default")[0]) + " smf_testsvc\n"),
+              std::string::npos) << p.out;
+    auto l = svcs({"-l", "daemon"});
+    EXPECT_NE(l.out.find("dependency   require_all/none svc:/site/base (online)\n"), std::string::npos) << l.out;
 }
 
 TEST_F(StartdE2E, KilledDaemonIsRestartedAndTheLogSaysSo) {
@@ -208,6 +215,30 @@ TEST_F(StartdE2E, EnableWaitReportsAStuckDependency) {
     auto x = svcs({"-x", "needy"});
     EXPECT_NE(x.out.find("Reason: Service svc:/site/fatal is not running because a method failed repeatedly."),
               std::string::npos) << x.out;
+}
+
+TEST_F(StartdE2E, StartTimeoutKillsTheContractAndCountsAsFailure) {
+    std::string svc = service("site/hang", "/bin/sleep 30");
+    auto at = svc.find("timeout_seconds='10'");  // the start method's: 1 second
+    svc.replace(at, 20, "timeout_seconds='1'");
+    import(svc);
+    ASSERT_EQ(svcadm({"enable", "hang"}).status, 0);
+    ASSERT_TRUE(reaches("site/hang:default", "maintenance"));
+    std::string log = log_of("site-hang:default");
+    EXPECT_EQ(count(log, "Method or service exit timed out.  Killing contract "), 3u) << log;
+    EXPECT_EQ(prop("site/hang:default", "restarter/auxiliary_state"), "fault_threshold_reached");
+    EXPECT_TRUE(members("site/hang:default").empty());
+}
+
+TEST_F(StartdE2E, ChildServiceIsRestartedWhenItExits) {
+    import(service("site/child", "/bin/sleep 0.2",
+                   "<property_group name='startd' type='framework'>"
+                   "<propval name='duration' type='astring' value='child'/></property_group>\n"));
+    ASSERT_EQ(svcadm({"enable", "-s", "child"}).status, 0);
+    ASSERT_TRUE(eventually([&] { return count(log_of("site-child:default"), "Executing start method") >= 3; }));
+    EXPECT_NE(state("site/child:default"), "maintenance");
+    ASSERT_EQ(svcadm({"disable", "-s", "child"}).status, 0);
+    EXPECT_TRUE(members("site/child:default").empty());
 }
 
 }  // namespace
