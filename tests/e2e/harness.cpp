@@ -146,6 +146,54 @@ uid_t TestUsers::uid(const std::string& name) const {
     return pw->pw_uid;
 }
 
+Output capture(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env) {
+    char out_tmpl[] = "/tmp/xvm-out-XXXXXX";
+    char err_tmpl[] = "/tmp/xvm-err-XXXXXX";
+    int out = ::mkstemp(out_tmpl);
+    int err = ::mkstemp(err_tmpl);
+    if (out < 0 || err < 0) throw std::runtime_error("mkstemp failed");
+    pid_t pid = ::fork();
+    if (pid < 0) throw std::runtime_error("fork failed");
+    if (pid == 0) {
+        int null = ::open("/dev/null", O_RDONLY);
+        ::dup2(null, STDIN_FILENO);
+        ::dup2(out, STDOUT_FILENO);
+        ::dup2(err, STDERR_FILENO);
+        for (const auto& [key, value] : env) ::setenv(key.c_str(), value.c_str(), 1);
+        std::vector<char*> args;
+        for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+        args.push_back(nullptr);
+        ::execv(args[0], args.data());
+        ::_exit(127);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    ::close(out);
+    ::close(err);
+    Output o;
+    o.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    o.out = read_file(out_tmpl);
+    o.err = read_file(err_tmpl);
+    ::unlink(out_tmpl);
+    ::unlink(err_tmpl);
+    return o;
+}
+
+bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+        if (done()) return true;
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        ::usleep(20 * 1000);
+    }
+}
+
+void write_file(const std::string& path, const std::string& text) {
+    std::ofstream f(path);
+    f << text;
+    if (!f) throw std::runtime_error("cannot write " + path);
+}
+
 std::map<std::string, std::string> proc_status(pid_t pid) {
     std::map<std::string, std::string> fields;
     std::istringstream in(read_file("/proc/" + std::to_string(pid) + "/status"));

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -74,6 +75,24 @@ public:
 private:
     std::vector<std::string> names_;
 };
+
+// A finished command: exit code (-1 if it did not exit) and its output.
+struct Output {
+    int status = -1;
+    std::string out;
+    std::string err;
+};
+// Runs argv (execv, no shell) with `env` added to this process's
+// environment, stdin from /dev/null, and collects stdout and stderr.
+Output capture(const std::vector<std::string>& argv,
+               const std::map<std::string, std::string>& env = {});
+
+// Polls `done` every 20 ms until it holds or `timeout` passes - the way
+// tests wait for readiness (never a bare sleep).
+bool eventually(const std::function<bool()>& done,
+                std::chrono::milliseconds timeout = std::chrono::seconds(15));
+
+void write_file(const std::string& path, const std::string& text);
 
 // Fields of /proc/PID/status ("Uid" -> "60\t60\t60\t60").
 std::map<std::string, std::string> proc_status(pid_t pid);

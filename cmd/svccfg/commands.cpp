@@ -1,0 +1,138 @@
+#include "commands.h"
+
+#include <fnmatch.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "format.h"
+#include "smf_control.h"
+#include "smf_fmri.h"
+#include "smf_repo.h"
+#include "syntax.h"
+
+namespace xvm::svccfg {
+namespace {
+
+Status need_args(const std::vector<std::string>& a, std::size_t min, std::size_t max,
+                 const char* usage) {
+    if (a.size() - 1 < min || a.size() - 1 > max) return make_error(cat("usage: ", usage));
+    return {};
+}
+
+Status setprop(const std::string& entity, const std::vector<std::string>& a) {
+    std::vector<std::string> rest(a.begin() + 1, a.end());
+    auto parsed = parse_setprop(join(rest, " "));
+    if (!parsed) return std::move(parsed).error();
+    smf::Request r{"setprop", entity,
+                   {parsed->pg, parsed->prop,
+                    parsed->type ? std::string(smf::type_name(*parsed->type)) : ""}};
+    r.args.insert(r.args.end(), parsed->values.begin(), parsed->values.end());
+    return smf::submit(r);
+}
+
+Status listprop(const std::string& entity, const std::vector<std::string>& a) {
+    auto repo = smf::Repository::open(false);
+    if (!repo) return std::move(repo).error();
+    auto set = (*repo)->current(entity);
+    if (!set) return std::move(set).error();
+    std::string pattern = a.size() > 1 ? a[1] : "*";
+    struct Row {
+        std::string name, type, values;
+    };
+    std::vector<Row> rows;
+    for (const smf::PropertyGroup& g : set->pgs) {
+        bool pg_match = ::fnmatch(pattern.c_str(), g.name.c_str(), 0) == 0;
+        if (pg_match) rows.push_back(Row{g.name, g.type, ""});
+        for (const smf::Property& p : g.props) {
+            std::string full = g.name + "/" + p.name;
+            if (!pg_match && ::fnmatch(pattern.c_str(), full.c_str(), 0) != 0) continue;
+            std::vector<std::string> vals;
+            for (const std::string& v : p.values)
+                vals.push_back(p.type == smf::PropType::Astring || smf::is_ustring(p.type)
+                                   ? quote_if_needed(v)
+                                   : v);
+            rows.push_back(Row{full, std::string(smf::type_name(p.type)), join(vals, " ")});
+        }
+    }
+    std::size_t w = 0;
+    for (const Row& r : rows) w = std::max(w, r.name.size());
+    for (const Row& r : rows) {
+        std::string line = r.name + std::string(w - r.name.size() + 2, ' ');
+        if (r.values.empty() && set->find(r.name) != nullptr) {
+            line += r.type;
+        } else {
+            line += r.type + std::string(r.type.size() < 8 ? 8 - r.type.size() : 0, ' ') + " " + r.values;
+            while (!line.empty() && line.back() == ' ') line.pop_back();
+        }
+        std::printf("%s\n", line.c_str());
+    }
+    return {};
+}
+
+Status refresh(const std::string& entity) {
+    std::vector<std::string> targets{entity};
+    if (entity.find(':') == std::string::npos) {
+        auto repo = smf::Repository::open(false);
+        if (!repo) return std::move(repo).error();
+        auto insts = (*repo)->instances_of(entity);
+        if (!insts) return std::move(insts).error();
+        targets = *insts;
+    }
+    for (const std::string& t : targets)
+        if (auto st = smf::submit(smf::Request{"refresh", t, {}}); !st) return st;
+    return {};
+}
+
+}  // namespace
+
+Result<std::string> select_entity(const std::string& operand) {
+    auto repo = smf::Repository::open(false);
+    if (!repo) return std::move(repo).error();
+    auto all = (*repo)->entities();
+    if (!all) return std::move(all).error();
+    if (operand.starts_with("svc:")) {
+        auto f = smf::parse_fmri(operand);
+        if (!f) return std::move(f).error();
+        if (!f->pg.empty()) return make_error(cat("\"", operand, "\" names a property, not an entity"));
+    }
+    auto m = smf::match_operand(operand, *all);
+    if (m.empty()) return make_error(cat("Pattern '", operand, "' doesn't match any instances or services"), ENOENT);
+    if (m.size() > 1)
+        return make_error(cat("Pattern '", operand, "' matches ", m.size(),
+                              " entities; use a full FMRI (", join(m, ", "), ")"));
+    return m.front();
+}
+
+Status run_entity_command(const std::string& entity, const std::vector<std::string>& a) {
+    if (a.empty()) return make_error("no subcommand given after -s");
+    const std::string& cmd = a[0];
+    if (cmd == "setprop") return setprop(entity, a);
+    if (cmd == "listprop") {
+        if (auto st = need_args(a, 0, 1, "listprop [pattern]"); !st) return st;
+        return listprop(entity, a);
+    }
+    if (cmd == "delprop") {
+        if (auto st = need_args(a, 1, 1, "delprop pg[/name]"); !st) return st;
+        auto slash = a[1].find('/');
+        smf::Request r{"delprop", entity, {a[1].substr(0, slash)}};
+        if (slash != std::string::npos) r.args.push_back(a[1].substr(slash + 1));
+        return smf::submit(r);
+    }
+    if (cmd == "addpg") {
+        if (auto st = need_args(a, 2, 3, "addpg name type [P]"); !st) return st;
+        if (a.size() == 4 && a[3] != "P") return make_error("addpg: the only flag is P (non-persistent)");
+        return smf::submit(smf::Request{"addpg", entity, {a[1], a[2], a.size() == 4 ? "NP" : "P"}});
+    }
+    if (cmd == "delpg") {
+        if (auto st = need_args(a, 1, 1, "delpg name"); !st) return st;
+        return smf::submit(smf::Request{"delpg", entity, {a[1]}});
+    }
+    if (cmd == "refresh") {
+        if (auto st = need_args(a, 0, 0, "refresh"); !st) return st;
+        return refresh(entity);
+    }
+    return make_error(cat("unknown subcommand \"", cmd, "\""));
+}
+
+}  // namespace xvm::svccfg

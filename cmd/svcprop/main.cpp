@@ -1,0 +1,146 @@
+// svcprop - print property values (SMF.md section 10).
+//   svcprop [-fqt] [-C | -c | -s snapshot] [-p pg | -p pg/prop]... fmri...
+// Views: default = running snapshot (composed) plus the instance's
+// non-persistent groups; -c composed editing view; -C editing view of the
+// entity alone; -s a named snapshot. Exit: 0 ok, 1 error or not found,
+// 2 usage.
+#include <getopt.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "format.h"
+#include "smf_fmri.h"
+#include "smf_operands.h"
+#include "smf_repo.h"
+
+namespace {
+
+using namespace xvm;
+
+enum class View { Running, Composed, Current, Snapshot };
+
+struct Options {
+    bool full = false, quiet = false, typed = false;
+    View view = View::Running;
+    std::string snapshot;
+    std::vector<std::string> props;  // "pg" or "pg/prop"
+};
+
+std::string escape(const smf::Property& p, const std::string& v) {
+    if (p.type != smf::PropType::Astring && !smf::is_ustring(p.type)) return v;
+    if (v.empty()) return "\"\"";
+    std::string out;
+    for (char c : v) {
+        if (std::strchr(";&()|^<>\n \t\\\"'`", c) != nullptr) out += '\\';
+        out += c;
+    }
+    return out;
+}
+
+Result<smf::PgSet> load(smf::Repository& repo, const std::string& entity, const Options& o) {
+    bool instance = entity.find(':') != std::string::npos;
+    if (!instance || o.view == View::Current) return repo.current(entity);
+    if (o.view == View::Composed) return repo.composed_current(entity);
+    if (o.view == View::Snapshot) return repo.snapshot(entity, o.snapshot);
+    return repo.running_view(entity);
+}
+
+void print(const smf::PropertyGroup& g, const smf::Property& p, const std::string& entity, bool typed,
+           bool fmri) {
+    std::string line;
+    if (typed || fmri) {
+        line = fmri ? cat("svc:/", entity, "/:properties/", g.name, "/", p.name) : cat(g.name, "/", p.name);
+        line += cat(" ", smf::type_name(p.type));
+    }
+    for (const std::string& v : p.values) line += (line.empty() ? "" : " ") + escape(p, v);
+    if (typed && p.values.empty()) line += " ";
+    std::printf("%s\n", line.c_str());
+}
+
+int show(smf::Repository& repo, const std::string& entity, const Options& o, bool many) {
+    auto set = load(repo, entity, o);
+    if (!set) return std::fprintf(stderr, "svcprop: %s\n", set.error().message.c_str()), 1;
+    bool mixed = false, has_pg = false;
+    for (const std::string& p : o.props) has_pg |= p.find('/') == std::string::npos;
+    mixed = has_pg && o.props.size() > 1;
+    bool typed = o.typed || o.props.empty() || has_pg || mixed || many;
+    bool fmri = o.full || many;
+    int rc = 0;
+    auto emit = [&](const smf::PropertyGroup& g, const smf::Property& p) {
+        if (!o.quiet) print(g, p, entity, typed, fmri);
+    };
+    if (o.props.empty()) {
+        for (const smf::PropertyGroup& g : set->pgs)
+            for (const smf::Property& p : g.props) emit(g, p);
+        return 0;
+    }
+    for (const std::string& spec : o.props) {
+        auto slash = spec.find('/');
+        const smf::PropertyGroup* g = set->find(spec.substr(0, slash));
+        const smf::Property* p = g && slash != std::string::npos ? g->find(spec.substr(slash + 1)) : nullptr;
+        if (g == nullptr || (slash != std::string::npos && p == nullptr)) {
+            if (!o.quiet)
+                std::fprintf(stderr, "svcprop: Couldn't find property `%s' for %s `svc:/%s'.\n",
+                             spec.c_str(), entity.find(':') == std::string::npos ? "service" : "instance",
+                             entity.c_str());
+            rc = 1;
+            continue;
+        }
+        if (p) emit(*g, *p);
+        else for (const smf::Property& q : g->props) emit(*g, q);
+    }
+    return rc;
+}
+
+int usage() {
+    std::fprintf(stderr,
+                 "Usage: svcprop [-fqtv] [-C | -c | -s snapshot] [-p [name/]name]... {FMRI | pattern}...\n");
+    return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Options o;
+    int c, views = 0;
+    while ((c = ::getopt(argc, argv, "fqtvCcs:p:")) != -1) {
+        switch (c) {
+        case 'f': o.full = true; break;
+        case 'q': o.quiet = true; break;
+        case 't': o.typed = true; break;
+        case 'v': break;
+        case 'C': o.view = View::Current, ++views; break;
+        case 'c': o.view = View::Composed, ++views; break;
+        case 's': o.view = View::Snapshot, o.snapshot = optarg, ++views; break;
+        case 'p': o.props.push_back(optarg); break;
+        default: return usage();
+        }
+    }
+    if (views > 1 || optind == argc) return usage();
+    auto repo = smf::Repository::open(false);
+    if (!repo) return std::fprintf(stderr, "svcprop: %s\n", repo.error().message.c_str()), 1;
+    std::vector<std::string> ents;
+    int rc = 0;
+    for (int i = optind; i < argc; ++i) {
+        std::string op = argv[i];
+        // A property FMRI selects its entity and property.
+        if (auto f = smf::parse_fmri(op); f && !f->pg.empty()) {
+            o.props.push_back(f->prop.empty() ? f->pg : f->pg + "/" + f->prop);
+            op = f->str();
+        }
+        // Only an explicit service FMRI shows the service itself; an
+        // abbreviation means its instances (svcprop -p restarter/state store).
+        auto m = smf::resolve_operand(**repo, op, smf::OperandRule::All, op.starts_with("svc:"));
+        if (!m) {
+            std::fprintf(stderr, "svcprop: %s\n", m.error().message.c_str());
+            rc = 1;
+            continue;
+        }
+        ents.insert(ents.end(), m->begin(), m->end());
+    }
+    for (const std::string& e : ents) rc = std::max(rc, show(**repo, e, o, ents.size() > 1));
+    return rc;
+}

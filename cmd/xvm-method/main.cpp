@@ -1,0 +1,96 @@
+// xvm-method - the first step of every xctl start method (store, xend,
+// console): decides whether the hypervisor backend can work here, then
+// executes the daemon.
+//   xvm-method /usr/sbin/xenstored [args...]
+// The one backend setting is config/hypervisor-backend of
+// svc:/system/xctl/xend:default: auto (default) | xen | sim. With auto on
+// a host that is not a Xen dom0 (root_path(/proc/xen/capabilities) lacks
+// control_d), the three services are disabled temporarily and each log
+// gets one line saying why and how to select the simulator (DESIGN.md
+// section 1); the exit status SMF_EXIT_TEMP_DISABLE leaves this instance
+// disabled, not in maintenance.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "file.h"
+#include "format.h"
+#include "paths.h"
+#include "scf.h"
+#include "smf_fmri.h"
+
+namespace {
+
+using namespace xvm;
+
+constexpr const char* kXend = "svc:/system/xctl/xend:default";
+constexpr const char* kServices[] = {"svc:/system/xctl/store:default", "svc:/system/xctl/xend:default",
+                                     "svc:/system/xctl/console:default"};
+
+std::string backend() {
+    scf_simple_prop_t* p = scf_simple_prop_get(nullptr, kXend, "config", "hypervisor-backend");
+    if (p == nullptr) return "auto";  // not configured: the default
+    char* v = scf_simple_prop_next_astring(p);
+    std::string out = v ? v : "";
+    scf_simple_prop_free(p);
+    return out;
+}
+
+// Appends the line to another service's log; the own log is stdout.
+void log_to(const char* fmri, const std::string& line) {
+    auto f = smf::parse_fmri(fmri);
+    if (!f) return;
+    std::string path = root_path(cat("/var/svc/log/", smf::log_stem(f->entity())));
+    int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return;  // a non-root method cannot write other logs; its own line suffices
+    (void)!::write(fd, line.data(), line.size());
+    ::close(fd);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) {
+        std::fprintf(stderr, "usage: xvm-method daemon [args...]\n");
+        return SMF_EXIT_ERR_CONFIG;
+    }
+    const char* self = std::getenv("SMF_FMRI");
+    if (self == nullptr) {
+        std::fprintf(stderr, "xvm-method: SMF_FMRI is not set: run only as an SMF start method\n");
+        return SMF_EXIT_ERR_NOSMF;
+    }
+    std::string b = backend();
+    if (b != "auto" && b != "xen" && b != "sim") {
+        std::printf("xvm-method: %s: config/hypervisor-backend is \"%s\"; expected auto, xen or sim\n", kXend, b.c_str());
+        return SMF_EXIT_ERR_CONFIG;
+    }
+    std::string caps_path = root_path("/proc/xen/capabilities");
+    auto caps = read_text_file(caps_path);
+    bool dom0 = caps && caps->find("control_d") != std::string::npos;
+    if (b == "xen" && !dom0) {
+        std::printf("xvm-method: config/hypervisor-backend is xen but %s shows no Xen dom0 (control_d)\n", caps_path.c_str());
+        return SMF_EXIT_ERR_CONFIG;
+    }
+    if (b == "auto" && !dom0) {
+        std::string line = cat("xvm-method: not running under a Xen dom0 (", caps_path,
+                               caps ? " lacks control_d" : " does not exist",
+                               "): the xctl services are disabled temporarily; select the simulator with "
+                               "svccfg -s xctl/xend setprop config/hypervisor-backend = sim\n");
+        std::fputs(line.c_str(), stdout);
+        std::fflush(stdout);
+        for (const char* s : kServices) {
+            if (std::strcmp(s, self) == 0) continue;
+            log_to(s, line);
+            if (smf_disable_instance(s, SMF_TEMPORARY) != 0)
+                std::printf("xvm-method: cannot disable %s: %s\n", s, scf_strerror(scf_error()));
+        }
+        return SMF_EXIT_TEMP_DISABLE;
+    }
+    ::execv(argv[1], argv + 1);
+    std::printf("xvm-method: cannot execute %s: %s\n", argv[1], std::strerror(errno));
+    return SMF_EXIT_ERR_FATAL;
+}

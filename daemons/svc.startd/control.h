@@ -1,0 +1,50 @@
+// svc.startd's control socket (smf_control.h has the wire format). Each
+// connection carries one request; the peer's identity comes from
+// SO_PEERCRED at accept, never from the message. Root may do anything;
+// other users need the RBAC authorization the target names
+// (action_authorization for svcadm actions, value_authorization for
+// property changes, solaris.smf.modify for adding or deleting groups), and
+// every refusal is logged with uid, pid and operation.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "event_loop.h"
+#include "priv_db.h"
+#include "restarter.h"
+#include "smf_actions.h"
+#include "ucred.h"
+
+namespace xvm::startd {
+
+// The authorization `request` needs on `entity`'s configuration: any one
+// of the returned names suffices. Empty: only root may do it.
+std::vector<std::string> required_authorizations(const smf::Request& request, const smf::PgSet& composed);
+
+class ControlServer {
+public:
+    static Result<std::unique_ptr<ControlServer>> create(EventLoop& loop, Restarter& restarter);
+    ~ControlServer();
+
+private:
+    struct Conn {
+        UniqueFd fd;
+        PeerCred peer;
+        std::string in;
+    };
+    ControlServer(EventLoop& loop, Restarter& r, PrivDb db) : loop_(loop), restarter_(r), db_(std::move(db)) {}
+    Status on_accept();
+    Status on_readable(int fd);
+    Status authorize(const PeerCred& peer, const smf::Request& request);
+    void finish(int fd, const Status& result);
+
+    EventLoop& loop_;
+    Restarter& restarter_;
+    PrivDb db_;
+    UniqueFd listen_;
+    std::map<int, Conn> conns_;
+};
+
+}  // namespace xvm::startd

@@ -1,0 +1,46 @@
+// The dependency graph (SMF.md section 3): whether an instance's
+// dependencies allow it to run, and which dependencies are named. Pure
+// functions over a view of the other instances' states, so the rules are
+// unit-tested without processes.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "smf_types.h"
+
+namespace xvm::startd {
+
+enum class State : unsigned char { Uninit, Offline, Online, Degraded, Maint, Disabled };
+std::string_view state_name(State s);
+std::optional<State> state_from_name(std::string_view s);
+inline bool running(State s) { return s == State::Online || s == State::Degraded; }
+
+struct Dependency {
+    std::string name;        // the property group
+    std::string grouping;    // require_all require_any optional_all exclude_all
+    std::string restart_on;  // none error restart refresh
+    std::string type;        // service or path
+    std::vector<std::string> entities;
+};
+
+std::vector<Dependency> dependencies_of(const smf::PgSet& running_view);
+
+// What the graph needs to know about a cited instance.
+struct Cited {
+    State state;
+    bool enabled;
+};
+// Instances an FMRI names: itself, or every instance of a service;
+// empty when absent.
+using Lookup = std::function<std::vector<Cited>(const std::string& fmri)>;
+using PathExists = std::function<bool(const std::string& path)>;
+
+bool satisfied(const Dependency& d, const Lookup& lookup, const PathExists& exists);
+// The first unsatisfied dependency, or nullopt when all are satisfied.
+std::optional<Dependency> first_unsatisfied(const std::vector<Dependency>& deps, const Lookup& lookup,
+                                            const PathExists& exists);
+
+}  // namespace xvm::startd

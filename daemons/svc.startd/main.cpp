@@ -1,0 +1,94 @@
+// svc.startd - the master restarter (SMF.md sections 2-6). Runs as root in
+// the foreground; its own messages go to stderr (the stack scripts point
+// it at <root>/var/svc/log/svc.startd.log).
+//   svc.startd [-d]
+// Start-up: open the repository, decide fresh start or re-adoption, take
+// the control socket, become child subreaper so daemonised service
+// processes are reaped here, then loop.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "control.h"
+#include "format.h"
+#include "log.h"
+#include "paths.h"
+#include "restarter.h"
+
+namespace {
+
+using namespace xvm;
+
+constexpr std::string_view kBootMarker = "/etc/svc/volatile/svc.startd.boot";
+
+// The marker lives in the volatile directory (a tmpfs on a real system):
+// absent means this root has just booted.
+Result<bool> fresh_start() {
+    std::string dir = root_path("/etc/svc/volatile");
+    for (std::string d : {root_path("/etc"), root_path("/etc/svc"), dir})
+        if (::mkdir(d.c_str(), 0755) < 0 && errno != EEXIST) return errno_error(cat("cannot create ", d));
+    std::string marker = root_path(kBootMarker);
+    int fd = ::open(marker.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        ::close(fd);
+        return true;
+    }
+    if (errno == EEXIST) return false;
+    return errno_error(cat("cannot create ", marker));
+}
+
+int run(bool debug) {
+    log_init("svc.startd", debug);
+    if (::geteuid() != 0) {
+        log_warnx("must be run as root");
+        return 1;
+    }
+    auto repo = smf::Repository::open(true);
+    if (!repo) return log_error(repo.error()), 1;
+    auto fresh = fresh_start();
+    if (!fresh) return log_error(fresh.error()), 1;
+    auto loop = EventLoop::create();
+    if (!loop) return log_error(loop.error()), 1;
+    // Orphaned service processes are re-parented to us, so their deaths
+    // (and core dumps) are seen, as a contract's members would be.
+    if (::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) return log_warn("PR_SET_CHILD_SUBREAPER"), 1;
+    auto restarter = startd::Restarter::create(**loop, **repo);
+    if (!restarter) return log_error(restarter.error()), 1;
+    startd::Restarter* r = restarter->get();
+    auto st = (*loop)->add_signal(SIGCHLD, [r](const signalfd_siginfo&) { return r->on_sigchld(); });
+    if (st) st = (*loop)->add_fd(r->inotify_fd(), EPOLLIN, [r](std::uint32_t) { return r->on_inotify(); });
+    EventLoop* l = loop->get();
+    for (int sig : {SIGTERM, SIGINT})
+        if (st) st = l->add_signal(sig, [l](const signalfd_siginfo&) -> Status { l->stop(); return {}; });
+    if (st) (void)l->add_signal(SIGPIPE, [](const signalfd_siginfo&) -> Status { return {}; });
+    if (!st) return log_error(st.error()), 1;
+    auto control = startd::ControlServer::create(**loop, *r);
+    if (!control) return log_error(control.error()), 1;
+    log_info(cat(*fresh ? "starting" : "restarting: re-adopting running services", " (root ",
+                 xvm_root().empty() ? "/" : xvm_root(), ")"));
+    if (auto s = r->start(*fresh); !s) return log_error(s.error()), 1;
+    if (auto s = l->run(); !s) return log_error(s.error()), 1;
+    // Services keep running: a new svc.startd adopts them.
+    log_info("exiting; services left running");
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    bool debug = false;
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "-d") == 0) {
+            debug = true;
+        } else {
+            std::fprintf(stderr, "usage: svc.startd [-d]\n");
+            return 2;
+        }
+    }
+    return run(debug);
+}

@@ -1,0 +1,425 @@
+// Running methods and watching contracts: the half of the restarter that
+// forks. Log lines use illumos's exact texts (SMF.md section 6).
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/inotify.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "context.h"
+#include "format.h"
+#include "log.h"
+#include "restarter.h"
+#include "smf_actions.h"
+#include "svclog.h"
+#include "tokens.h"
+
+namespace xvm::startd {
+namespace {
+
+std::chrono::seconds method_timeout(const smf::PgSet& view, const std::string& method) {
+    auto v = view.find(method, "timeout_seconds");
+    if (v == nullptr || v->type != smf::PropType::Count || v->values.empty()) return std::chrono::seconds(0);
+    return std::chrono::seconds(std::strtoll(v->values[0].c_str(), nullptr, 10));
+}
+
+bool fatal_exit(int code) { return code == 95 || code == 96 || code == 99 || code == 100; }
+
+bool ignores(const smf::PgSet& view, std::string_view what) {
+    std::string v = view.first("startd", "ignore_error").value_or("");
+    return v == what || v == "core,signal" || v == "signal,core";
+}
+
+// What the forked child does before exec; never returns.
+[[noreturn]] void exec_child(const smf::Contract* contract, int log_fd, const MethodContext& ctx,
+                             const std::string& command) {
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);  // svc.startd blocks signals for its signalfd
+    for (int s = 1; s < NSIG; ++s) ::signal(s, SIG_DFL);
+    ::setsid();
+    auto die = [&](const Error& e) {
+        std::string msg = cat("svc.startd: ", e.message, "\n");
+        (void)!::write(log_fd, msg.data(), msg.size());
+        ::_exit(96);  // SMF_EXIT_ERR_CONFIG: a bad method context is not retried
+    };
+    if (contract != nullptr)
+        if (auto st = contract->join(0); !st) die(st.error());
+    int devnull = ::open("/dev/null", O_RDONLY);
+    if (devnull < 0 || ::dup2(devnull, 0) < 0 || ::dup2(log_fd, 1) < 0 || ::dup2(log_fd, 2) < 0)
+        die(errno_error("cannot set up standard descriptors"));
+    if (auto st = apply_context(ctx); !st) die(st.error());
+    std::vector<char*> envp;
+    for (const std::string& e : ctx.env) envp.push_back(const_cast<char*>(e.c_str()));
+    envp.push_back(nullptr);
+    std::string line = "exec " + command;
+    char* argv[] = {const_cast<char*>("/bin/sh"), const_cast<char*>("-c"), line.data(), nullptr};
+    ::execve("/bin/sh", argv, envp.data());
+    die(errno_error("cannot execute /bin/sh"));
+    ::_exit(96);
+}
+
+}  // namespace
+
+Instance* Restarter::find(const std::string& entity) {
+    auto it = instances_.find(entity);
+    return it == instances_.end() ? nullptr : &it->second;
+}
+
+Result<pid_t> Restarter::spawn(Instance& in, const std::string& method, const std::string& command,
+                               const smf::PgSet& view, bool in_contract) {
+    auto ctx = resolve_context(ContextInput{&view, method, in.entity, &names_, &*caps_});
+    if (!ctx) return std::move(ctx).error().context("invalid method context");
+    for (const std::string& w : ctx->warnings) instance_log(in.entity, w);
+    auto log_fd = open_log(in.entity);
+    if (!log_fd) return std::move(log_fd).error();
+    if (in_contract)
+        if (auto st = in.contract.create(); !st) return std::move(st).error();
+    pid_t pid = ::fork();
+    if (pid < 0) return errno_error("fork");
+    if (pid == 0) exec_child(in_contract ? &in.contract : nullptr, log_fd->get(), *ctx, command);
+    return pid;
+}
+
+bool Restarter::restart_rate_exceeded(Instance& in, const smf::PgSet& view) {
+    // startd.h's defaults: a ring of 5 start times; tripped when their
+    // average interval is under 600 s. Overridable per service.
+    std::int64_t count = std::strtoll(view.first("startd", "critical_failure_count").value_or("5").c_str(), nullptr, 10);
+    std::int64_t period = std::strtoll(view.first("startd", "critical_failure_period").value_or("600").c_str(), nullptr, 10);
+    count = std::clamp<std::int64_t>(count, 2, 10);
+    in.starts.push_back(::time(nullptr));
+    while (static_cast<std::int64_t>(in.starts.size()) > count) in.starts.pop_front();
+    if (static_cast<std::int64_t>(in.starts.size()) < count) return false;
+    return (in.starts.back() - in.starts.front()) / (count - 1) < period;
+}
+
+void Restarter::begin_start(Instance& in) {
+    auto view = repo_.running_view(in.entity);
+    if (!view) return log_error(view.error());
+    std::string dur = view->first("startd", "duration").value_or("contract");
+    in.duration = dur == "transient" ? Duration::Transient
+                  : (dur == "child" || dur == "wait") ? Duration::Child
+                                                      : Duration::Contract;
+    if (restart_rate_exceeded(in, *view)) {
+        instance_log(in.entity, "Restarting too quickly, changing state to maintenance.");
+        log_warnx(cat("svc:/", in.entity, " restarting too quickly: transitioned to maintenance"));
+        return set_state(in, State::Maint, "restarting_too_quickly");
+    }
+    std::string exec = view->first("start", "exec").value_or("");
+    ExecSpec spec = classify_exec(exec);
+    if (exec.empty() || spec.kind == ExecSpec::Kind::Kill) {
+        instance_log(in.entity, exec.empty() ? "Method \"start\" is not defined." : "Method \"start\" cannot be :kill.");
+        return set_state(in, State::Maint, "method_failed");
+    }
+    in.next = State::Online;
+    if (spec.kind == ExecSpec::Kind::True) {
+        instance_log(in.entity, "Executing start method (null).");
+        in.failures = 0;
+        in.duration = Duration::Transient;
+        return set_state(in, State::Online, "none");
+    }
+    auto command = expand_tokens(exec, TokenContext{"start", in.entity, &*view});
+    if (!command) {
+        instance_log(in.entity, cat("Could not expand method tokens in \"", exec, "\": ", command.error().message, "."));
+        return set_state(in, State::Maint, "method_failed");
+    }
+    if (in.contract.populated()) (void)in.contract.kill_all();  // leftovers of a failed attempt
+    in.ctid = next_ctid_++;
+    instance_log(in.entity, cat("Executing start method (\"", *command, "\")."));
+    auto pid = spawn(in, "start", *command, *view, in.duration != Duration::Transient);
+    if (!pid) {
+        instance_log(in.entity, pid.error().message);
+        return set_state(in, State::Maint, "method_failed");
+    }
+    in.start_pid = *pid;
+    in.last_start = EventLoop::Clock::now();
+    if (in.duration == Duration::Child) {
+        in.child_pid = *pid;  // the start method is the service
+        track(in);
+        return set_state(in, State::Online, "none");
+    }
+    in.method_pid = *pid;
+    in.method = "start";
+    in.timed_out = false;
+    arm_timer(in, method_timeout(*view, "start"));
+    publish(in);
+}
+
+void Restarter::on_start_exit(Instance& in, int status) {
+    in.waitstatus = status;
+    if (WIFEXITED(status)) {
+        int code = WEXITSTATUS(status);
+        instance_log(in.entity, cat("Method \"start\" exited with status ", code, "."));
+        in.last_status = cat("exited with status ", code);
+        if (code == 0 && !in.timed_out) {
+            in.failures = 0;
+            set_state(in, State::Online, "none");
+            if (in.duration == Duration::Contract) track(in);
+            return;
+        }
+        if (code == 94 && !in.timed_out) {  // SMF_EXIT_NODAEMON: nothing to watch
+            in.failures = 0;
+            in.duration = Duration::Transient;
+            return set_state(in, State::Online, "none");
+        }
+        if (code == 101 && !in.timed_out) {  // SMF_EXIT_TEMP_DISABLE: the method asks to be disabled
+            (void)in.contract.kill_all();
+            auto st = smf::apply_request(repo_, smf::Request{"disable_t", in.entity, {}});
+            if (!st) log_error(st.error());
+            instance_log(in.entity, "Start method requested a temporary disable.");
+            instance_log(in.entity, "Disabled.");
+            return set_state(in, State::Disabled, "disable_request");
+        }
+        if (fatal_exit(code)) {
+            (void)in.contract.kill_all();
+            log_warnx(cat("svc:/", in.entity, " failed fatally: transitioned to maintenance"));
+            return set_state(in, State::Maint, "method_failed");
+        }
+    } else if (WIFSIGNALED(status)) {
+        instance_log(in.entity, cat("Method \"start\" failed due to signal ", signal_name(WTERMSIG(status)), "."));
+        in.last_status = WCOREDUMP(status) ? cat("dumped core signal ", WTERMSIG(status))
+                                           : cat("died on ", signal_name(WTERMSIG(status)), " (", WTERMSIG(status), ")");
+    }
+    method_failed(in, status);
+}
+
+void Restarter::method_failed(Instance& in, int) {
+    (void)in.contract.kill_all();
+    auto view = repo_.running_view(in.entity);
+    bool retry = !in.timed_out || !view || view->first("startd", "timeout_retry").value_or("true") != "false";
+    if (!retry) return set_state(in, State::Maint, "method_failed");
+    if (++in.failures >= 3) {
+        log_warnx(cat("svc:/", in.entity, " failed repeatedly: transitioned to maintenance"));
+        return set_state(in, State::Maint, "fault_threshold_reached");
+    }
+    set_state(in, State::Offline, "method_failed");  // evaluate() runs it again at once
+}
+
+void Restarter::begin_stop(Instance& in, State target, std::string aux, std::string_view message) {
+    instance_log(in.entity, message);
+    in.stop_target = target;
+    in.stop_aux = std::move(aux);
+    in.next = target;
+    auto view = repo_.running_view(in.entity);
+    std::string exec = view ? view->first("stop", "exec").value_or(":true") : ":kill";
+    auto budget = view ? method_timeout(*view, "stop") : std::chrono::seconds(0);
+    ExecSpec spec = classify_exec(exec);
+    publish(in);
+    if (spec.kind == ExecSpec::Kind::True) {
+        instance_log(in.entity, "Executing stop method (null).");
+    } else if (spec.kind == ExecSpec::Kind::Kill) {
+        instance_log(in.entity, "Executing stop method (:kill).");
+        in.contract.signal_all(spec.signo);
+    } else {
+        auto command = expand_tokens(exec, TokenContext{"stop", in.entity, &*view});
+        auto pid = command ? spawn(in, "stop", *command, *view, false) : Result<pid_t>(command.error());
+        if (!pid) {
+            instance_log(in.entity, pid.error().message);
+            (void)in.contract.kill_all();
+            in.stop_target = State::Maint;
+            in.stop_aux = "stop_method_failed";
+        } else {
+            instance_log(in.entity, cat("Executing stop method (\"", *command, "\")."));
+            in.method_pid = *pid;
+            in.method = "stop";
+            in.timed_out = false;
+            arm_timer(in, budget);
+            return;
+        }
+    }
+    drain(in, budget);
+}
+
+void Restarter::drain(Instance& in, std::chrono::seconds budget) {
+    if (in.child_pid > 0) ::kill(in.child_pid, SIGTERM);  // a child service with a no-op stop
+    if (!in.contract.populated()) return finish_stop(in);
+    in.draining = true;
+    track(in);
+    arm_timer(in, budget);
+}
+
+void Restarter::finish_stop(Instance& in) {
+    if (in.timer) loop_.cancel_timer(in.timer);
+    in.timer = 0;
+    in.draining = false;
+    untrack(in);
+    if (in.stop_target == State::Disabled) instance_log(in.entity, "Disabled.");
+    set_state(in, in.stop_target, in.stop_aux);
+    evaluate();
+}
+
+void Restarter::begin_refresh(Instance& in) {
+    instance_log(in.entity, "Rereading configuration.");
+    auto view = repo_.running_view(in.entity);
+    if (!view) return log_error(view.error());
+    auto exec = view->first("refresh", "exec");
+    if (!exec) return instance_log(in.entity, "No 'refresh' method defined.  Treating as :true.");
+    ExecSpec spec = classify_exec(*exec);
+    if (spec.kind == ExecSpec::Kind::True) return instance_log(in.entity, "Executing refresh method (null).");
+    if (spec.kind == ExecSpec::Kind::Kill) {
+        instance_log(in.entity, "Executing refresh method (:kill).");
+        in.contract.signal_all(spec.signo);
+        return;
+    }
+    auto command = expand_tokens(*exec, TokenContext{"refresh", in.entity, &*view});
+    auto pid = command ? spawn(in, "refresh", *command, *view, false) : Result<pid_t>(command.error());
+    if (!pid) return instance_log(in.entity, pid.error().message);
+    instance_log(in.entity, cat("Executing refresh method (\"", *command, "\")."));
+    in.method_pid = *pid;
+    in.method = "refresh";
+    in.timed_out = false;
+    arm_timer(in, method_timeout(*view, "refresh"));
+}
+
+void Restarter::on_method_exit(Instance& in, int status) {
+    std::string method = std::exchange(in.method, "");
+    if (in.timer) loop_.cancel_timer(in.timer);
+    in.timer = 0;
+    if (method == "start") return on_start_exit(in, status);
+    if (WIFEXITED(status))
+        instance_log(in.entity, cat("Method \"", method, "\" exited with status ", WEXITSTATUS(status), "."));
+    else if (WIFSIGNALED(status))
+        instance_log(in.entity, cat("Method \"", method, "\" failed due to signal ", signal_name(WTERMSIG(status)), "."));
+    if (method != "stop") return;
+    bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0 && !in.timed_out;
+    if (!ok) {
+        (void)in.contract.kill_all();
+        in.stop_target = State::Maint;
+        in.stop_aux = "stop_method_failed";
+    }
+    auto view = repo_.running_view(in.entity);
+    drain(in, view ? method_timeout(*view, "stop") : std::chrono::seconds(0));
+}
+
+void Restarter::arm_timer(Instance& in, std::chrono::seconds timeout) {
+    if (in.timer) loop_.cancel_timer(in.timer);
+    in.timer = 0;
+    if (timeout.count() <= 0) return;
+    std::string entity = in.entity;
+    in.timer = loop_.add_timer(timeout, [this, entity]() -> Status {
+        if (Instance* i = find(entity)) {
+            i->timer = 0;
+            on_timeout(*i);
+            evaluate();
+        }
+        return {};
+    });
+}
+
+void Restarter::on_timeout(Instance& in) {
+    in.timed_out = true;
+    instance_log(in.entity, cat("Method or service exit timed out.  Killing contract ", in.ctid, "."));
+    if (in.method_pid > 0) ::kill(in.method_pid, SIGKILL);
+    (void)in.contract.kill_all();
+    if (in.draining) {
+        in.stop_target = State::Maint;
+        in.stop_aux = "stop_method_failed";
+        finish_stop(in);
+    }
+}
+
+void Restarter::track(Instance& in) {
+    in.tracked = true;
+    if (in.watch < 0) {
+        in.watch = ::inotify_add_watch(inotify_.get(), in.contract.events_path().c_str(), IN_MODIFY);
+        if (in.watch < 0) log_warn(cat("cannot watch ", in.contract.events_path()));
+    }
+    in.members = in.contract.pids();
+    // It may have emptied before the watch existed.
+    if (!in.contract.populated()) {
+        std::string entity = in.entity;
+        loop_.add_timer(std::chrono::milliseconds(0), [this, entity]() -> Status {
+            Instance* i = find(entity);
+            if (i && i->tracked && !i->contract.populated()) on_contract_empty(*i);
+            evaluate();
+            return {};
+        });
+    }
+}
+
+void Restarter::untrack(Instance& in) {
+    in.tracked = false;
+    if (in.watch >= 0) (void)::inotify_rm_watch(inotify_.get(), in.watch);  // gone with the cgroup is fine
+    in.watch = -1;
+    in.members.clear();
+}
+
+void Restarter::fault(Instance& in, std::string aux, std::string_view message) {
+    if (in.draining || in.method_pid > 0 || !running(in.state)) return;
+    begin_stop(in, State::Offline, std::move(aux), message);
+}
+
+void Restarter::on_contract_empty(Instance& in) {
+    if (in.draining) return finish_stop(in);
+    if (in.method_pid > 0 || in.child_pid > 0) return;
+    fault(in, "ct_ev_exit", "Stopping because all processes in service exited.");
+}
+
+void Restarter::child_exited(Instance& in, int status) {
+    in.child_pid = -1;
+    in.waitstatus = status;
+    if (WIFEXITED(status))
+        instance_log(in.entity, cat("Method \"start\" exited with status ", WEXITSTATUS(status), "."));
+    else
+        instance_log(in.entity, cat("Method \"start\" failed due to signal ", signal_name(WTERMSIG(status)), "."));
+    if (in.draining || !running(in.state)) return;
+    (void)in.contract.kill_all();
+    untrack(in);
+    set_state(in, State::Offline, "ct_ev_exit");
+    // A child service is restarted at most once a second, never put in
+    // maintenance for exiting.
+    auto wait = in.last_start + std::chrono::seconds(1) - EventLoop::Clock::now();
+    if (wait > EventLoop::Clock::duration::zero()) {
+        in.throttled = true;
+        std::string entity = in.entity;
+        loop_.add_timer(wait, [this, entity]() -> Status {
+            if (Instance* i = find(entity)) i->throttled = false;
+            evaluate();
+            return {};
+        });
+    }
+}
+
+void Restarter::orphan_exited(pid_t pid, int status) {
+    for (auto& [name, in] : instances_) {
+        if (std::find(in.members.begin(), in.members.end(), pid) == in.members.end()) continue;
+        auto view = repo_.running_view(in.entity);
+        if (!view) return;
+        if (WIFSIGNALED(status) && WCOREDUMP(status) && !ignores(*view, "core"))
+            fault(in, "ct_ev_core", "Stopping because process dumped core.");
+        else if (WIFSIGNALED(status) && !WCOREDUMP(status) && !ignores(*view, "signal"))
+            fault(in, "ct_ev_signal", "Stopping because process received fatal signal from outside the service.");
+        return;
+    }
+}
+
+Status Restarter::on_sigchld() {
+    while (true) {
+        int status = 0;
+        pid_t pid = ::waitpid(-1, &status, WNOHANG);
+        if (pid <= 0) break;
+        bool known = false;
+        for (auto& [name, in] : instances_) {
+            if (in.method_pid == pid) {
+                in.method_pid = -1;
+                on_method_exit(in, status);
+                known = true;
+            } else if (in.child_pid == pid) {
+                child_exited(in, status);
+                known = true;
+            }
+            if (known) break;
+        }
+        if (!known) orphan_exited(pid, status);
+    }
+    // Refresh the member lists: daemons fork after the start method exits.
+    for (auto& [name, in] : instances_)
+        if (in.tracked) in.members = in.contract.pids();
+    evaluate();
+    return {};
+}
+
+}  // namespace xvm::startd

@@ -1,0 +1,288 @@
+#include "restarter.h"
+
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "format.h"
+#include "log.h"
+#include "paths.h"
+#include "priv_db.h"
+#include "smf_fmri.h"
+#include "svclog.h"
+
+namespace xvm::startd {
+namespace {
+
+std::string now_stamp() {
+    struct timespec ts {};
+    ::clock_gettime(CLOCK_REALTIME, &ts);
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%lld.%09ld", static_cast<long long>(ts.tv_sec), ts.tv_nsec);
+    return buf;
+}
+
+// The order in which pending administrative actions are honoured.
+constexpr std::string_view kActions[] = {"maint_off",         "maint_on",  "maint_on_immediate",
+                                         "maint_on_temporary", "maint_on_immtemp", "restart",
+                                         "refresh",           "degraded",  "degrade_immediate",
+                                         "restore"};
+
+}  // namespace
+
+Result<std::unique_ptr<Restarter>> Restarter::create(EventLoop& loop, smf::Repository& repo) {
+    std::unique_ptr<Restarter> r(new Restarter(loop, repo));
+    auto base = smf::contract_base();
+    if (!base) return std::move(base).error();
+    r->contract_base_ = *base;
+    auto names = PrivNames::load(root_path(kPrivNamesPath));
+    if (!names) return std::move(names).error();
+    r->names_ = std::move(*names);
+    auto caps = CapTable::load(r->names_, root_path(kPrivCapsPath));
+    if (!caps) return std::move(caps).error();
+    r->caps_ = std::move(*caps);
+    r->inotify_ = UniqueFd(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
+    if (!r->inotify_) return errno_error("inotify_init1");
+    return r;
+}
+
+Status Restarter::start(bool fresh) {
+    if (fresh) {
+        // A new boot of this root: temporary state and old processes go.
+        if (auto st = repo_.clear_nonpersistent(); !st) return st;
+        if (auto st = smf::destroy_all_contracts(); !st) return st;
+    }
+    if (auto st = load_instances(); !st) return st;
+    if (!fresh)
+        for (auto& [name, in] : instances_) adopt(in);
+    evaluate();
+    return {};
+}
+
+Status Restarter::load_instances() {
+    auto ents = repo_.entities();
+    if (!ents) return std::move(ents).error();
+    for (const std::string& e : *ents) {
+        if (e.find(':') == std::string::npos || instances_.contains(e)) continue;
+        Instance in;
+        in.entity = e;
+        in.contract = smf::Contract(contract_base_, e);
+        instances_.emplace(e, std::move(in));
+    }
+    return {};
+}
+
+// A previous svc.startd's instance: running ones stay running, watched
+// through their contract; an interrupted method leaves the instance
+// offline with its contract emptied, to be started again.
+void Restarter::adopt(Instance& in) {
+    auto cur = repo_.current(in.entity);
+    if (!cur) return;
+    auto state = state_from_name(cur->first("restarter", "state").value_or(""));
+    if (!state) return;
+    in.state = *state;
+    in.aux = cur->first("restarter", "auxiliary_state").value_or("none");
+    in.stamp = cur->first("restarter", "state_timestamp").value_or(now_stamp());
+    in.ctid = std::strtoull(cur->first("restarter", "contract").value_or("0").c_str(), nullptr, 10);
+    next_ctid_ = std::max(next_ctid_, in.ctid + 1);
+    bool interrupted = cur->first("restarter", "next_state").value_or("none") != "none";
+    if (interrupted) {
+        (void)in.contract.kill_all();  // a half-run method is redone from scratch
+        in.state = State::Offline;
+        publish(in);
+        return;
+    }
+    if (!running(in.state)) return;
+    auto view = repo_.running_view(in.entity);
+    std::string dur = view ? view->first("startd", "duration").value_or("contract") : "contract";
+    in.duration = dur == "transient" ? Duration::Transient : Duration::Contract;
+    if (in.duration == Duration::Contract && in.ctid != 0) {
+        log_info(cat("svc:/", in.entity, ": adopted, contract ", in.ctid));
+        track(in);
+    }
+}
+
+void Restarter::evaluate() {
+    // Re-entrant calls (a handler inside a step) just ask for another pass.
+    if (evaluating_) {
+        again_ = true;
+        return;
+    }
+    evaluating_ = true;
+    if (auto st = load_instances(); !st) log_error(st.error());
+    for (int pass = 0; pass < 100; ++pass) {
+        again_ = false;
+        bool changed = false;
+        for (auto& [name, in] : instances_) changed |= step(in);
+        if (!changed && !again_) break;
+    }
+    evaluating_ = false;
+}
+
+bool Restarter::enabled(const smf::PgSet& cur) const {
+    if (auto ovr = cur.first("general_ovr", "enabled")) return *ovr == "true";
+    return cur.first("general", "enabled").value_or("false") == "true";
+}
+
+std::optional<Dependency> Restarter::blocking_dependency(const Instance&, const smf::PgSet& view) {
+    Lookup lookup = [this](const std::string& fmri) {
+        std::vector<Cited> out;
+        auto f = smf::parse_fmri(fmri);
+        if (!f) return out;
+        for (auto& [name, other] : instances_) {
+            if (name != f->entity() && !(f->instance.empty() && smf::service_of(name) == f->service))
+                continue;
+            auto cur = repo_.current(name);
+            out.push_back(Cited{other.state, cur && enabled(*cur)});
+        }
+        return out;
+    };
+    PathExists exists = [](const std::string& path) {
+        struct stat st {};
+        return ::stat(root_path(path).c_str(), &st) == 0;
+    };
+    return first_unsatisfied(dependencies_of(view), lookup, exists);
+}
+
+bool Restarter::take_actions(Instance& in, const smf::PgSet& cur) {
+    const smf::PropertyGroup* acts = cur.find("restarter_actions");
+    if (acts == nullptr || acts->props.empty()) return false;
+    std::vector<std::string> pending;
+    for (std::string_view a : kActions)
+        if (acts->find(a)) pending.emplace_back(a);
+    // Consumed before acting, so an action is honoured once.
+    auto st = repo_.update(in.entity, [](smf::PgSet& set) -> Status {
+        set.remove("restarter_actions");
+        return {};
+    });
+    if (!st) log_error(st.error());
+    bool changed = false;
+    for (const std::string& a : pending) {
+        bool busy = in.method_pid > 0 || in.draining;
+        if (a == "maint_off" && in.state == State::Maint) {
+            instance_log(in.entity, "Leaving maintenance because clear requested.");
+            in.failures = 0;
+            in.starts.clear();
+            set_state(in, State::Uninit, "clear_request");
+        } else if (a.starts_with("maint_on") && in.state != State::Maint && !busy) {
+            if (running(in.state))
+                begin_stop(in, State::Maint, "administrative_request",
+                           "Stopping for maintenance due to administrative_request.");
+            else
+                set_state(in, State::Maint, "administrative_request");
+        } else if (a == "restart" && running(in.state) && !busy) {
+            begin_stop(in, State::Offline, "restart_request", "Stopping because service restarting.");
+        } else if (a == "refresh" && running(in.state) && !busy) {
+            begin_refresh(in);
+        } else if (a.starts_with("degrade") && in.state == State::Online) {
+            set_state(in, State::Degraded, "administrative_request");
+        } else if (a == "restore" && in.state == State::Degraded) {
+            set_state(in, State::Online, "administrative_request");
+        } else {
+            continue;
+        }
+        changed = true;
+    }
+    return changed;
+}
+
+bool Restarter::step(Instance& in) {
+    if (in.method_pid > 0 || in.draining) return false;
+    auto cur = repo_.current(in.entity);
+    if (!cur) return false;  // deleted under us; nothing to run
+    if (take_actions(in, *cur)) return true;
+    bool en = enabled(*cur);
+    switch (in.state) {
+    case State::Uninit:
+        set_state(in, en ? State::Offline : State::Disabled, "none");
+        return true;
+    case State::Disabled:
+        if (!en) return false;
+        instance_log(in.entity, "Enabled.");
+        set_state(in, State::Offline, "enable_request");
+        return true;
+    case State::Maint:
+        if (en) return false;
+        instance_log(in.entity, "Disabled.");
+        set_state(in, State::Disabled, "disable_request");
+        return true;
+    case State::Offline: {
+        if (!en) {
+            instance_log(in.entity, "Disabled.");
+            set_state(in, State::Disabled, "disable_request");
+            return true;
+        }
+        if (in.throttled) return false;
+        auto view = repo_.running_view(in.entity);
+        if (!view || blocking_dependency(in, *view)) return false;
+        begin_start(in);
+        return true;
+    }
+    case State::Online:
+    case State::Degraded: {
+        if (!en) {
+            begin_stop(in, State::Disabled, "disable_request", "Stopping because service disabled.");
+            return true;
+        }
+        auto view = repo_.running_view(in.entity);
+        if (!view) return false;
+        auto dep = blocking_dependency(in, *view);
+        if (dep && dep->restart_on != "none") {
+            begin_stop(in, State::Offline, "dependency_activity",
+                       "Stopping because dependency activity requires stop.");
+            return true;
+        }
+        return false;
+    }
+    }
+    return false;
+}
+
+void Restarter::set_state(Instance& in, State s, std::string aux) {
+    if (s != in.state || in.stamp.empty()) in.stamp = now_stamp();
+    if (s == State::Disabled && in.state != State::Disabled) log_info(cat("svc:/", in.entity, ": disabled"));
+    in.state = s;
+    in.next.reset();
+    in.aux = std::move(aux);
+    publish(in);
+}
+
+void Restarter::publish(Instance& in) {
+    auto st = repo_.update(in.entity, [&](smf::PgSet& set) -> Status {
+        smf::PropertyGroup& g = set.get_or_add("restarter", "framework", false);
+        using smf::PropType;
+        auto put = [&](const char* name, PropType t, std::string v) {
+            g.set(smf::Property{name, t, {std::move(v)}});
+        };
+        put("state", PropType::Astring, std::string(state_name(in.state)));
+        put("next_state", PropType::Astring, in.next ? std::string(state_name(*in.next)) : "none");
+        put("state_timestamp", PropType::Time, in.stamp.empty() ? now_stamp() : in.stamp);
+        put("auxiliary_state", PropType::Astring, in.aux);
+        put("contract", PropType::Count, std::to_string(in.tracked || in.method_pid > 0 ? in.ctid : 0));
+        put("start_pid", PropType::Count, std::to_string(in.start_pid));
+        put("start_method_waitstatus", PropType::Integer, std::to_string(in.waitstatus));
+        put("logfile", PropType::Astring, log_path(in.entity));
+        put("last_failure", PropType::Astring, in.last_status);
+        return {};
+    });
+    if (!st) log_error(st.error().context(cat("cannot publish the state of svc:/", in.entity)));
+}
+
+Status Restarter::on_inotify() {
+    alignas(struct inotify_event) char buf[4096];
+    while (true) {
+        ssize_t n = ::read(inotify_.get(), buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;  // EAGAIN: drained
+        for (char* p = buf; p < buf + n;) {
+            auto* ev = reinterpret_cast<struct inotify_event*>(p);
+            p += sizeof(struct inotify_event) + ev->len;
+            for (auto& [name, in] : instances_)
+                if (in.watch == ev->wd && in.tracked && !in.contract.populated()) on_contract_empty(in);
+        }
+    }
+    evaluate();
+    return {};
+}
+
+}  // namespace xvm::startd

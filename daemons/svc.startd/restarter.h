@@ -1,0 +1,123 @@
+// The restarter: one Instance per service instance in the repository, the
+// state machine of SMF.md section 2 driven by events from the event loop
+// (method exits via SIGCHLD, contract emptiness via inotify on
+// cgroup.events, method timeouts, requests on the control socket).
+//
+// Everything happens in evaluate(): after any event every idle instance is
+// looked at again - administrative actions, enabled-ness, dependencies -
+// until nothing changes. An instance with a method running or a contract
+// draining is busy and waits for its own event.
+//
+// It must never block the loop (methods are children, waits are events)
+// and never lose track of a process: every method process lives in its
+// instance's contract (cgroup) and is found there, whatever its parent.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "event_loop.h"
+#include "graph.h"
+#include "priv_caps.h"
+#include "privilege.h"
+#include "smf_contract.h"
+#include "smf_repo.h"
+
+namespace xvm::startd {
+
+enum class Duration { Contract, Transient, Child };
+
+struct Instance {
+    std::string entity;  // "system/xctl/store:default"
+    State state = State::Uninit;
+    std::optional<State> next;
+    std::string aux = "none";
+    smf::Contract contract;
+    std::uint64_t ctid = 0;
+    bool tracked = false;  // the contract is watched (contract services once online)
+    int watch = -1;        // inotify watch descriptor on cgroup.events
+
+    pid_t method_pid = -1;
+    std::string method;  // start / stop / refresh while one runs
+    EventLoop::TimerId timer = 0;
+    bool timed_out = false;
+    bool draining = false;      // stop done, waiting for the contract to empty
+    State stop_target = State::Offline;
+    std::string stop_aux;
+
+    Duration duration = Duration::Contract;
+    int failures = 0;  // consecutive retryable start failures
+    std::deque<std::int64_t> starts;  // start times (s) for the restart-rate rule
+    std::string last_status;  // e.g. "exited with status 1" for svcs -x
+    std::int64_t waitstatus = 0;
+    pid_t start_pid = 0;
+    EventLoop::Clock::time_point last_start{};
+    bool throttled = false;  // a child-service restart is scheduled
+    std::string stamp;       // state_timestamp of the current state
+    pid_t child_pid = -1;    // the service process of a child (wait) service
+    std::vector<pid_t> members;  // last seen contract members, to attribute orphans
+};
+
+class Restarter {
+public:
+    static Result<std::unique_ptr<Restarter>> create(EventLoop& loop, smf::Repository& repo);
+    // Loads instances: fresh (first start in this root: non-persistent
+    // state emptied, old contracts destroyed) or re-adopting what a
+    // previous svc.startd left running.
+    Status start(bool fresh);
+    // Looks at every instance again; called after every event.
+    void evaluate();
+    Status on_sigchld();
+    Status on_inotify();
+    int inotify_fd() const { return inotify_.get(); }
+    smf::Repository& repo() { return repo_; }
+
+private:
+    Restarter(EventLoop& loop, smf::Repository& repo) : loop_(loop), repo_(repo) {}
+    // restarter.cpp: states, actions, dependencies
+    Status load_instances();
+    void adopt(Instance& in);
+    bool step(Instance& in);
+    bool take_actions(Instance& in, const smf::PgSet& cur);
+    bool enabled(const smf::PgSet& cur) const;
+    std::optional<Dependency> blocking_dependency(const Instance& in, const smf::PgSet& view);
+    void set_state(Instance& in, State s, std::string aux);
+    void publish(Instance& in);
+    // methods.cpp: running methods and contracts
+    void begin_start(Instance& in);
+    void begin_stop(Instance& in, State target, std::string aux, std::string_view cause);
+    void begin_refresh(Instance& in);
+    bool restart_rate_exceeded(Instance& in, const smf::PgSet& view);
+    Result<pid_t> spawn(Instance& in, const std::string& method, const std::string& exec,
+                        const smf::PgSet& view, bool in_contract);
+    void on_method_exit(Instance& in, int status);
+    void on_start_exit(Instance& in, int status);
+    void on_contract_empty(Instance& in);
+    void drain(Instance& in, std::chrono::seconds budget);
+    void finish_stop(Instance& in);
+    void method_failed(Instance& in, int status);
+    void arm_timer(Instance& in, std::chrono::seconds timeout);
+    void on_timeout(Instance& in);
+    void track(Instance& in);
+    void untrack(Instance& in);
+    void fault(Instance& in, std::string aux, std::string_view cause);
+    void orphan_exited(pid_t pid, int status);
+    void child_exited(Instance& in, int status);
+    Instance* find(const std::string& entity);
+
+    EventLoop& loop_;
+    smf::Repository& repo_;
+    std::string contract_base_;
+    UniqueFd inotify_;
+    PrivNames names_;
+    std::optional<CapTable> caps_;
+    std::map<std::string, Instance> instances_;
+    std::uint64_t next_ctid_ = 1;
+    bool evaluating_ = false;
+    bool again_ = false;
+};
+
+}  // namespace xvm::startd

@@ -1,0 +1,31 @@
+// Fuzz target: the svccfg value syntax (setprop arguments) and the SMF
+// value checks applied to whatever it yields, plus FMRI parsing and
+// abbreviation matching of the same bytes.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string_view>
+
+#include "smf_fmri.h"
+#include "smf_types.h"
+#include "syntax.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    std::string_view line(reinterpret_cast<const char*>(data), size);
+    if (auto args = xvm::svccfg::parse_setprop(line)) {
+        auto type = args->type.value_or(xvm::smf::PropType::Astring);
+        for (const std::string& v : args->values) {
+            auto canon = xvm::smf::validate_value(type, v);
+            // Canonical values are fixed points of validation.
+            if (canon && *xvm::smf::validate_value(type, *canon) != *canon) std::abort();
+            (void)xvm::svccfg::quote_if_needed(v);
+        }
+    }
+    if (auto f = xvm::smf::parse_fmri(line)) {
+        auto again = xvm::smf::parse_fmri(f->str());
+        if (!again || again->entity() != f->entity()) std::abort();
+        (void)xvm::smf::log_stem(f->entity());
+    }
+    (void)xvm::smf::match_operand(line, {"system/xctl/store", "system/xctl/store:default", "site/a:b"});
+    return 0;
+}
