@@ -13,7 +13,7 @@
 
 namespace xvm {
 
-inline constexpr std::size_t kMaxPassedFds = 4;
+inline constexpr std::size_t kMaxPassedFds = 8;
 
 // Sends all of `data` on a blocking socket; `fds` (at most kMaxPassedFds)
 // ride with the first byte.

@@ -1,16 +1,18 @@
-// Starting a guest: one real process per domain running the guest program
-// (cmd/xvm-guest) under a separate unprivileged identity. The guest gets
-// its descriptors at fixed numbers (guest_abi.h) and no path authority:
-// it cannot reach hvsim's socket (it does not hold xvm_control), only its
-// own pages, its own event channels and its control channel to hvsim.
+// Starting guests: one real process per domain running the guest program
+// (cmd/xvm-guest) under a separate unprivileged identity, with its
+// descriptors at fixed numbers (guest_abi.h) and no path authority.
 //
 // Why a separate identity: hvsim runs as xvm, and group xvm *is*
 // xvm_control. A guest inheriting it could drive the hypervisor - the one
-// thing a guest must never do. So the child switches to the guest user
-// (default nobody:nogroup, no supplementary groups) before exec; that is
-// why hvsim keeps CAP_SETUID and CAP_SETGID, and CAP_KILL to pause (SIGSTOP)
-// and destroy guests that no longer share its uid. exec() then clears every
-// capability (no file capabilities, no ambient set, no_new_privs inherited).
+// thing a guest must never do. Switching a child to another uid needs
+// CAP_SETUID and CAP_SETGID, and signalling it afterwards (pause, destroy)
+// CAP_KILL; a process holding CAP_SETUID can also become root again, so
+// hvsim itself must not keep it. The privileged half is therefore a tiny
+// separate process, the launcher (launcher.cpp), forked from hvsim before
+// hvsim drops every capability: it keeps exactly those three, answers only
+// hvsim over a socketpair, and only ever starts the guest program or
+// signals its own children. Off the per-request path: it is used on
+// domain start, pause, unpause and destroy only.
 #pragma once
 
 #include <sys/types.h>
@@ -25,7 +27,7 @@
 namespace xvm::hvsim {
 
 struct GuestSpec {
-    std::string program;     // the guest program
+    std::string program;       // the guest program
     bool switch_user = false;  // false when hvsim itself is not root-started
     uid_t uid = 0;
     gid_t gid = 0;
@@ -42,16 +44,8 @@ struct GuestArgs {
 
 struct GuestProcess {
     pid_t pid = -1;
-    UniqueFd pidfd;    // readable when the process exits
+    UniqueFd pidfd;    // readable when the process has exited
     UniqueFd control;  // hvsim's end of the control channel
 };
-
-Result<GuestProcess> spawn_guest(const GuestSpec& spec, const GuestArgs& args,
-                                 const DomainPages& pages, const PortFds& store,
-                                 const PortFds& console);
-
-// SIGKILL and reap, synchronously: a killed process exits at once (even a
-// stopped one), and the caller wants the domain gone before it answers.
-void kill_and_reap(GuestProcess& process);
 
 }  // namespace xvm::hvsim

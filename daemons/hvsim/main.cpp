@@ -1,12 +1,13 @@
 // hvsim - the simulated hypervisor daemon (DESIGN.md section 5; hvsim(1M)).
 // Start-up checklist: options -> privilege table -> directories and socket
-// as root -> drop to xvm keeping CAP_SETUID, CAP_SETGID, CAP_KILL (see
-// guest_proc.h and privileges/daemon_caps for why) -> signals -> loop.
+// as root -> fork the guest launcher (the privileged half, guest_proc.h)
+// -> drop to xvm with no capabilities -> signals -> loop.
 // Exit codes follow SMF: 0 stopped cleanly, 96 configuration error, 95
 // fatal error.
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -46,12 +47,23 @@ Result<GuestSpec> guest_spec(const Options& o) {
     return spec;
 }
 
+// Creates the missing parents of `path` (0755), as root owns them.
+Status make_parents(const std::string& path) {
+    for (std::size_t at = path.find('/', 1); at != std::string::npos; at = path.find('/', at + 1)) {
+        std::string dir = path.substr(0, at);
+        if (::mkdir(dir.c_str(), 0755) < 0 && errno != EEXIST)
+            return errno_error(cat("cannot create ", dir));
+    }
+    return {};
+}
+
 // <root>/var/run/xvm (0755) and the state directory (0700), owned by xvm
 // when we are root so that hvsim can still create files after the drop.
 Status make_directories(const Options& o) {
     struct passwd* xvm = ::geteuid() == 0 ? ::getpwnam("xvm") : nullptr;
     if (::geteuid() == 0 && xvm == nullptr) return make_error("user xvm does not exist");
     std::string run = o.socket.substr(0, o.socket.rfind('/'));
+    if (Status s = make_parents(run); !s) return s;
     for (const auto& [dir, mode] : {std::pair{run, 0755}, std::pair{o.state_dir, 0700}}) {
         if (::mkdir(dir.c_str(), static_cast<mode_t>(mode)) < 0 && errno != EEXIST)
             return errno_error(cat("cannot create ", dir));
@@ -66,17 +78,22 @@ Status drop_privileges() {
         log_warnx("not started as root: privileges not dropped, guests share our identity");
         return {};
     }
-    return drop_daemon_privileges(DropSpec{.user = "xvm", .group = "xvm",
-                                           .keep = {CAP_SETUID, CAP_SETGID, CAP_KILL}});
+    return drop_daemon_privileges(DropSpec{.user = "xvm", .group = "xvm", .keep = {}});
 }
 
-int serve(const Options& o, const GuestSpec& guest, PrivDb db, UniqueFd listen_fd) {
+int serve(const Options& o, Launcher& launcher, PrivDb db, UniqueFd listen_fd) {
     auto loop = EventLoop::create();
     if (!loop) return log_error(loop.error()), kExitFatal;
-    auto sim = Sim::create(**loop, SimConfig{o.host, o.state_dir, guest});
+    auto sim = Sim::create(**loop, SimConfig{o.host, o.state_dir, &launcher});
     if (!sim) return log_error(sim.error()), kExitConfig;
     Server server(**loop, **sim, std::move(db), std::move(listen_fd));
     Status ok = server.start();
+    // Nothing is ever read here outside a request: readable means EOF.
+    if (ok) ok = (*loop)->add_fd(launcher.fd(), EPOLLIN, [&](std::uint32_t) {
+        log_warnx("the guest launcher exited: stopping");
+        (*loop)->stop();
+        return Status();
+    });
     for (int signo : {SIGTERM, SIGINT})
         if (ok) ok = (*loop)->add_signal(signo, [&](const signalfd_siginfo&) {
             (*loop)->stop();
@@ -110,13 +127,16 @@ int run(int argc, char** argv) {
         return 0;
     }
     if (Status s = make_directories(o); !s) return log_error(s.error()), kExitFatal;
+    // Before the socket exists, so the launcher holds nothing of it.
+    auto launcher = Launcher::start(*guest);
+    if (!launcher) return log_error(launcher.error()), kExitFatal;
     auto listen_fd = listen_unix(o.socket, 0666);
     if (!listen_fd) return log_error(listen_fd.error()), kExitFatal;
     if (Status s = drop_privileges(); !s) {
         log_error(s.error().context("hvsim: cannot drop privileges"));
         return kExitFatal;
     }
-    return serve(o, *guest, std::move(*db), std::move(*listen_fd));
+    return serve(o, *launcher, std::move(*db), std::move(*listen_fd));
 }
 
 }  // namespace

@@ -110,7 +110,7 @@ void Sim::stop_guest(Guest& guest) {
     if (!guest.process) return;
     loop_.remove_fd(guest.process->pidfd.get());
     loop_.remove_fd(guest.process->control.get());
-    kill_and_reap(*guest.process);
+    if (Status s = config_.launcher->kill_and_wait(*guest.process); !s) log_error(s.error());
     guest.process.reset();
 }
 
@@ -136,8 +136,8 @@ Status Sim::destroy(DomId dom) {
 Status Sim::pause(DomId dom) {
     if (Status s = table_.pause(dom); !s) return s;
     auto it = guests_.find(dom);
-    if (it != guests_.end() && it->second.process && ::kill(it->second.process->pid, SIGSTOP) < 0)
-        return errno_error(cat("cannot stop the guest process of domain ", dom));
+    if (it != guests_.end() && it->second.process)
+        return config_.launcher->signal(it->second.process->pid, SIGSTOP);
     return {};
 }
 
@@ -146,8 +146,8 @@ Status Sim::unpause(DomId dom) {
     if (!first) return std::move(first).error();
     if (*first) return start_guest(dom);
     auto it = guests_.find(dom);
-    if (it != guests_.end() && it->second.process && ::kill(it->second.process->pid, SIGCONT) < 0)
-        return errno_error(cat("cannot continue the guest process of domain ", dom));
+    if (it != guests_.end() && it->second.process)
+        return config_.launcher->signal(it->second.process->pid, SIGCONT);
     return {};
 }
 
@@ -163,7 +163,7 @@ Status Sim::start_guest(DomId dom) {
     const Domain& d = **table_.find(dom);
     GuestArgs args{.domid = dom, .memory_kib = d.memory_kib, .vcpus = d.vcpus_online,
                    .kernel = d.config.kernel, .extra = d.config.cmdline, .resume = guest.resume};
-    auto process = spawn_guest(config_.guest, args, guest.pages, guest.store, guest.console);
+    auto process = config_.launcher->spawn(args, guest.pages, guest.store, guest.console);
     if (!process) {
         // The domain cannot run: it crashed on boot, as far as anyone sees.
         (void)table_.shutdown(dom, ShutdownReason::kCrash);
@@ -187,18 +187,15 @@ Status Sim::start_guest(DomId dom) {
 Status Sim::on_guest_exit(DomId dom) {
     auto it = guests_.find(dom);
     if (it == guests_.end() || !it->second.process) return {};
-    int status = 0;
+    // The pidfd is readable: the process has exited (the launcher reaps it).
     pid_t pid = it->second.process->pid;
-    if (::waitpid(pid, &status, WNOHANG) == 0) return {};  // not yet
     it->second.process->pid = -1;
     stop_guest(it->second);
     auto d = table_.find(dom);
     if (d && !(*d)->shutdown) {
         // Died without SCHEDOP_shutdown: that is a crash.
-        log_warnx(cat("domain ", dom, ": guest process ", pid, " ended without shutting down (",
-                      WIFSIGNALED(status) ? cat("signal ", WTERMSIG(status))
-                                          : cat("exit ", WEXITSTATUS(status)),
-                      "): crashed"));
+        log_warnx(cat("domain ", dom, ": guest process ", pid,
+                      " ended without shutting down: crashed"));
         (void)table_.shutdown(dom, ShutdownReason::kCrash);  // cannot fail: domain is live
     }
     return {};

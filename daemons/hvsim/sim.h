@@ -16,7 +16,7 @@
 #include "domain_table.h"
 #include "event_loop.h"
 #include "evtchn.h"
-#include "guest_proc.h"
+#include "launcher.h"
 #include "hv_proto.h"
 #include "pages.h"
 
@@ -25,7 +25,7 @@ namespace xvm::hvsim {
 struct SimConfig {
     HostSize host;
     std::string state_dir;
-    GuestSpec guest;
+    Launcher* launcher = nullptr;  // not owned; outlives the Sim
 };
 
 class Sim {
