@@ -3,8 +3,11 @@
 // cannot run on the machines this project is built on, so it stays small:
 // what it implements is a direct call of the library, and every operation it
 // does not implement fails with ENOSYS and says so - it never pretends.
+// The Xen tool headers declare C functions without extern "C".
+extern "C" {
 #include <xenctrl.h>
 #include <xenevtchn.h>
+}
 
 #include <cstring>
 
