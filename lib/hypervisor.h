@@ -7,8 +7,8 @@
 // an unknown domain, EPERM for a refused caller) with messages that name
 // the domain and the operation.
 //
-// Status: interface fixed by the foundation; implementations belong to the
-// hypervisor issue. Daemons depend on this header only.
+// Daemons depend on this header only: hypervisor.cpp chooses the backend,
+// hv_sim.cpp and hv_xen.cpp implement it.
 #pragma once
 
 #include <array>
@@ -74,6 +74,12 @@ struct DomainInfo {
     std::uint64_t cpu_time_ns = 0;
     std::uint32_t ssidref = 0;
     bool hvm = false;
+    // The ports the domain builder allocated in this domain for its xenstore
+    // and console rings, remote end dom0 (what xend passes to xenstored in
+    // INTRODUCE); 0 when the backend does not allocate them (xen: the
+    // caller does, with evtchn_alloc_unbound, before building).
+    std::uint32_t store_port = 0;
+    std::uint32_t console_port = 0;
 };
 
 struct VcpuInfo {

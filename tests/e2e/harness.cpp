@@ -8,6 +8,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -206,6 +209,34 @@ std::map<std::string, std::string> proc_status(pid_t pid) {
         fields[line.substr(0, colon)] = value;
     }
     return fields;
+}
+
+std::vector<pid_t> processes_with_cmdline(const std::string& prefix) {
+    std::vector<pid_t> found;
+    DIR* dir = ::opendir("/proc");
+    if (dir == nullptr) return found;
+    while (dirent* e = ::readdir(dir)) {
+        pid_t pid = static_cast<pid_t>(std::atoi(e->d_name));
+        if (pid <= 0) continue;
+        std::string cmd = read_file("/proc/" + std::to_string(pid) + "/cmdline");
+        std::replace(cmd.begin(), cmd.end(), '\0', ' ');
+        if (cmd.rfind(prefix, 0) == 0) found.push_back(pid);
+    }
+    ::closedir(dir);
+    return found;
+}
+
+bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout, int fd) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        if (done()) return true;
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return false;
+        struct pollfd p {fd, POLLIN, 0};
+        int wait_ms = static_cast<int>(std::min<long>(left.count(), fd >= 0 ? left.count() : 5));
+        ::poll(fd >= 0 ? &p : nullptr, fd >= 0 ? 1 : 0, std::min(wait_ms, 50));
+    }
 }
 
 }  // namespace xvm::test

@@ -1,0 +1,109 @@
+// xvm-guest - the simulated guest kernel hvsim runs for each domain (see
+// guest.h, guest_abi.h, hvsim(1M)). Start-up: arguments -> map the pages
+// it was handed -> boot -> one event loop over its two event channels and
+// its control channel. It ends when hvsim kills it (after a shutdown or a
+// destroy) or closes the control channel.
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "console.h"
+#include "event_loop.h"
+#include "format.h"
+#include "guest.h"
+#include "guest_abi.h"
+#include "log.h"
+#include "mapping.h"
+#include "xs_client.h"
+
+namespace xvm::guest {
+namespace {
+
+template <typename T>
+bool number(const std::string& text, T& out) {
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+    return ec == std::errc() && end == text.data() + text.size();
+}
+
+Result<Args> parse_args(const std::vector<std::string>& argv) {
+    Args a;
+    for (std::size_t i = 0; i < argv.size(); ++i) {
+        const std::string& k = argv[i];
+        if (k == "--resume") {
+            a.resume = true;
+            continue;
+        }
+        if (i + 1 >= argv.size()) return make_error(cat("option ", k, " needs a value"));
+        const std::string& v = argv[++i];
+        bool ok = true;
+        if (k == "--domid") ok = number(v, a.domid);
+        else if (k == "--memory-kib") ok = number(v, a.memory_kib);
+        else if (k == "--vcpus") ok = number(v, a.vcpus);
+        else if (k == "--kernel") a.kernel = v;
+        else if (k == "--extra") a.extra = v;
+        else return make_error(cat("unknown option ", k));
+        if (!ok) return make_error(cat("option ", k, ": '", v, "' is not a number"));
+    }
+    return a;
+}
+
+Status drain(int fd) {
+    std::uint64_t v;
+    if (::read(fd, &v, sizeof v) < 0 && errno != EAGAIN) return errno_error("cannot read an event channel");
+    return {};
+}
+
+int run(int argc, char** argv) {
+    log_init(cat("xvm-guest"));
+    auto args = parse_args(std::vector<std::string>(argv + 1, argv + argc));
+    if (!args) return log_error(args.error()), 2;
+    using namespace guest_abi;
+    auto xs_page = Mapping::map_shared(kXenstorePageFd, 4096, PROT_READ | PROT_WRITE);
+    auto cons_page = Mapping::map_shared(kConsolePageFd, 4096, PROT_READ | PROT_WRITE);
+    auto mem_page = Mapping::map_shared(kMemoryFd, 4096, PROT_READ | PROT_WRITE);
+    for (const auto* m : {&xs_page, &cons_page, &mem_page})
+        if (!*m) return log_error(m->error().context("xvm-guest: the descriptors hvsim passes")), 2;
+    auto loop = EventLoop::create();
+    if (!loop) return log_error(loop.error()), 2;
+
+    XsClient xs(static_cast<xenstore_domain_interface*>(xs_page->data()), kStoreNotifyFd);
+    Console console(static_cast<xencons_interface*>(cons_page->data()), kConsoleNotifyFd);
+    Guest guest(*args, static_cast<KernelState*>(mem_page->data()), xs, console, kControlFd);
+    console.on_line([&](std::string_view line) { guest.command(line); });
+
+    bool running = guest.boot();
+    auto pump_all = [&]() -> Status {
+        Status s = xs.pump();
+        if (!s) return s.error().context("xenstore ring");
+        s = console.pump();
+        if (!s) return s.error().context("console ring");
+        return {};
+    };
+    Status ok = loop.value()->add_fd(kStoreWaitFd, EPOLLIN, [&](std::uint32_t) {
+        if (Status s = drain(kStoreWaitFd); !s) return s;
+        return pump_all();
+    });
+    if (ok) ok = loop.value()->add_fd(kConsoleWaitFd, EPOLLIN, [&](std::uint32_t) {
+        if (Status s = drain(kConsoleWaitFd); !s) return s;
+        return pump_all();
+    });
+    if (ok) ok = loop.value()->add_fd(kControlFd, EPOLLIN, [&](std::uint32_t) {
+        char c;
+        if (::read(kControlFd, &c, 1) <= 0) loop.value()->stop();  // hvsim went away
+        return Status();
+    });
+    if (!ok) return log_error(ok.error()), 2;
+    if (running) (void)pump_all();  // first requests; a corrupt ring shows on the next wake-up
+    Status ran = loop.value()->run();
+    return ran ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace xvm::guest
+
+int main(int argc, char** argv) { return xvm::guest::run(argc, argv); }

@@ -1,0 +1,145 @@
+// hvsim - the simulated hypervisor daemon (DESIGN.md section 5; hvsim(1M)).
+// Start-up checklist: options -> privilege table -> directories and socket
+// as root -> fork the guest launcher (the privileged half, guest_proc.h)
+// -> drop to xvm with no capabilities -> signals -> loop.
+// Exit codes follow SMF: 0 stopped cleanly, 96 configuration error, 95
+// fatal error.
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "daemon_priv.h"
+#include "format.h"
+#include "log.h"
+#include "options.h"
+#include "paths.h"
+#include "priv_db.h"
+#include "server.h"
+#include "sim.h"
+#include "unix_socket.h"
+
+namespace xvm::hvsim {
+namespace {
+
+constexpr int kExitFatal = 95;
+constexpr int kExitConfig = 96;
+
+Result<GuestSpec> guest_spec(const Options& o) {
+    GuestSpec spec;
+    spec.program = o.guest_program;
+    if (::access(spec.program.c_str(), X_OK) < 0)
+        return errno_error(cat("guest program ", spec.program));
+    if (::geteuid() != 0) return spec;  // cannot switch: guests run as we do
+    struct passwd* pw = ::getpwnam(o.guest_user.c_str());
+    if (pw == nullptr) return make_error(cat("guest user ", o.guest_user, " does not exist"));
+    struct group* gr = ::getgrnam(o.guest_group.c_str());
+    if (gr == nullptr) return make_error(cat("guest group ", o.guest_group, " does not exist"));
+    if (pw->pw_uid == 0) return make_error(cat("guest user ", o.guest_user, " is root"));
+    spec.switch_user = true;
+    spec.uid = pw->pw_uid;
+    spec.gid = gr->gr_gid;
+    return spec;
+}
+
+// Creates the missing parents of `path` (0755), as root owns them.
+Status make_parents(const std::string& path) {
+    for (std::size_t at = path.find('/', 1); at != std::string::npos; at = path.find('/', at + 1)) {
+        std::string dir = path.substr(0, at);
+        if (::mkdir(dir.c_str(), 0755) < 0 && errno != EEXIST)
+            return errno_error(cat("cannot create ", dir));
+    }
+    return {};
+}
+
+// <root>/var/run/xvm (0755) and the state directory (0700), owned by xvm
+// when we are root so that hvsim can still create files after the drop.
+Status make_directories(const Options& o) {
+    struct passwd* xvm = ::geteuid() == 0 ? ::getpwnam("xvm") : nullptr;
+    if (::geteuid() == 0 && xvm == nullptr) return make_error("user xvm does not exist");
+    std::string run = o.socket.substr(0, o.socket.rfind('/'));
+    if (Status s = make_parents(run); !s) return s;
+    for (const auto& [dir, mode] : {std::pair{run, 0755}, std::pair{o.state_dir, 0700}}) {
+        if (::mkdir(dir.c_str(), static_cast<mode_t>(mode)) < 0 && errno != EEXIST)
+            return errno_error(cat("cannot create ", dir));
+        if (xvm != nullptr && ::chown(dir.c_str(), xvm->pw_uid, xvm->pw_gid) < 0)
+            return errno_error(cat("cannot give ", dir, " to xvm"));
+    }
+    return clean_state_dir(o.state_dir);
+}
+
+Status drop_privileges() {
+    if (::geteuid() != 0) {
+        log_warnx("not started as root: privileges not dropped, guests share our identity");
+        return {};
+    }
+    return drop_daemon_privileges(DropSpec{.user = "xvm", .group = "xvm", .keep = {}});
+}
+
+int serve(const Options& o, Launcher& launcher, PrivDb db, UniqueFd listen_fd) {
+    auto loop = EventLoop::create();
+    if (!loop) return log_error(loop.error()), kExitFatal;
+    auto sim = Sim::create(**loop, SimConfig{o.host, o.state_dir, &launcher});
+    if (!sim) return log_error(sim.error()), kExitConfig;
+    Server server(**loop, **sim, std::move(db), std::move(listen_fd));
+    Status ok = server.start();
+    // Nothing is ever read here outside a request: readable means EOF.
+    if (ok) ok = (*loop)->add_fd(launcher.fd(), EPOLLIN, [&](std::uint32_t) {
+        log_warnx("the guest launcher exited: stopping");
+        (*loop)->stop();
+        return Status();
+    });
+    for (int signo : {SIGTERM, SIGINT})
+        if (ok) ok = (*loop)->add_signal(signo, [&](const signalfd_siginfo&) {
+            (*loop)->stop();
+            return Status();
+        });
+    if (!ok) return log_error(ok.error()), kExitFatal;
+    ::signal(SIGPIPE, SIG_IGN);
+    log_info(cat("ready on ", o.socket, ": ", o.host.cpus, " CPUs, ", o.host.memory_kib / 1024,
+                 " MiB, dom0 ", o.host.dom0_kib / 1024, " MiB"));
+    Status ran = (*loop)->run();
+    (*sim)->shutdown_all();
+    if (!ran) return log_error(ran.error()), kExitFatal;
+    log_info("stopped");
+    return 0;
+}
+
+int run(int argc, char** argv) {
+    auto options = parse_options(std::vector<std::string>(argv + 1, argv + argc));
+    if (!options) {
+        std::cerr << options.error().message << "\n";
+        return kExitConfig;
+    }
+    const Options& o = *options;
+    log_init("hvsim", o.debug);
+    auto db = PrivDb::load_installed();
+    if (!db) return log_error(db.error()), kExitConfig;
+    auto guest = guest_spec(o);
+    if (!guest) return log_error(guest.error().context("hvsim")), kExitConfig;
+    if (o.check_only) {
+        std::cout << "hvsim: configuration OK\n";
+        return 0;
+    }
+    if (Status s = make_directories(o); !s) return log_error(s.error()), kExitFatal;
+    // Before the socket exists, so the launcher holds nothing of it.
+    auto launcher = Launcher::start(*guest);
+    if (!launcher) return log_error(launcher.error()), kExitFatal;
+    auto listen_fd = listen_unix(o.socket, 0666);
+    if (!listen_fd) return log_error(listen_fd.error()), kExitFatal;
+    if (Status s = drop_privileges(); !s) {
+        log_error(s.error().context("hvsim: cannot drop privileges"));
+        return kExitFatal;
+    }
+    return serve(o, *launcher, std::move(*db), std::move(*listen_fd));
+}
+
+}  // namespace
+}  // namespace xvm::hvsim
+
+int main(int argc, char** argv) { return xvm::hvsim::run(argc, argv); }

@@ -1,0 +1,353 @@
+// End-to-end tests of the simulated hypervisor: the real hvsim daemon (as
+// root, dropping to xvm), real guest processes, the real client library.
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "hv_peers.h"
+#include "hvsim_fixture.h"
+
+namespace xvm::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+class HvsimE2E : public HvsimFixture {};
+
+TEST_F(HvsimE2E, LifecycleSeenInInfoListAndSubscription) {
+    auto phys = hv_->physinfo();
+    ASSERT_TRUE(phys);
+    EXPECT_EQ(phys->nr_cpus, 2u);
+    EXPECT_EQ(phys->total_kib, 1024u * 1024);
+    EXPECT_EQ(phys->free_kib, 512u * 1024);
+
+    (void)events_->ack();
+    auto dom = hv_->domain_create(config(64));
+    ASSERT_TRUE(dom) << dom.error().message;
+    // The subscription fired for the create.
+    pollfd p{events_->fd(), POLLIN, 0};
+    ASSERT_EQ(::poll(&p, 1, 5000), 1);
+    auto info = hv_->domain_info(*dom);
+    ASSERT_TRUE(info);
+    EXPECT_TRUE(info->paused);
+    EXPECT_FALSE(info->running || info->blocked || info->shutdown);
+    EXPECT_EQ(info->memory_kib, 64u * 1024);
+    EXPECT_EQ(info->uuid[0], 0x42);
+    EXPECT_NE(info->store_port, 0u);
+    EXPECT_NE(info->console_port, info->store_port);
+    EXPECT_EQ(hv_->physinfo()->free_kib, 448u * 1024);
+
+    auto list = hv_->domain_list();
+    ASSERT_TRUE(list);
+    ASSERT_EQ(list->size(), 2u);
+    EXPECT_EQ((*list)[0].domid, kDom0);
+    EXPECT_EQ((*list)[0].memory_kib, 512u * 1024);
+    EXPECT_EQ((*list)[1].domid, *dom);
+
+    ASSERT_TRUE(hv_->domain_unpause(*dom));
+    ASSERT_TRUE(wait_state(*dom, [](const DomainInfo& i) { return (i.running || i.blocked) && !i.paused; }));
+    pid_t pid = guest_pid(*dom);
+    ASSERT_GT(pid, 0);
+
+    ASSERT_TRUE(hv_->domain_pause(*dom));
+    ASSERT_TRUE(wait_state(*dom, [](const DomainInfo& i) { return i.paused && !i.running; }));
+    EXPECT_TRUE(eventually([&] { return proc_status(pid)["State"].rfind("T", 0) == 0; }, 5s))
+        << "a paused guest process is stopped";
+
+    ASSERT_TRUE(hv_->domain_unpause(*dom));
+    ASSERT_TRUE(wait_state(*dom, [](const DomainInfo& i) { return !i.paused; }));
+
+    ASSERT_TRUE(hv_->domain_shutdown(*dom, ShutdownReason::kReboot));
+    ASSERT_TRUE(wait_state(*dom, [](const DomainInfo& i) {
+        return i.shutdown && i.shutdown_reason == ShutdownReason::kReboot && !i.crashed;
+    }));
+    EXPECT_TRUE(eventually([&] { return guest_pid(*dom) < 0; }, 5s)) << "shut down means stopped";
+    EXPECT_EQ(hv_->physinfo()->free_kib, 448u * 1024) << "memory stays until destroy";
+
+    (void)events_->ack();
+    ASSERT_TRUE(hv_->domain_destroy(*dom));
+    ASSERT_EQ(::poll(&p, 1, 5000), 1);
+    auto gone = hv_->domain_info(*dom);
+    ASSERT_FALSE(gone);
+    EXPECT_EQ(gone.error().code, ESRCH);
+    EXPECT_EQ(hv_->domain_list()->size(), 1u);
+    EXPECT_EQ(hv_->physinfo()->free_kib, 512u * 1024);
+    auto again = hv_->domain_destroy(*dom);
+    EXPECT_EQ(again.error().code, ESRCH);
+}
+
+TEST_F(HvsimE2E, BannerOnConsoleAndShellAcrossProcesses) {
+    auto dom = hv_->domain_create(config(32, "/boot/vmlinuz-test", "quiet"));
+    ASSERT_TRUE(dom);
+    auto console = ConsolePeer::attach(*hv_, *dom);
+    ASSERT_TRUE(console) << console.error().message;
+    ASSERT_TRUE(hv_->domain_unpause(*dom));
+    auto has = [&](const std::string& s) {
+        return eventually([&] { console->pump(); return console->text().find(s) != std::string::npos; },
+                          10s, console->fd());
+    };
+    ASSERT_TRUE(has("xvm-guest 1.0: domain " + std::to_string(*dom) + " booting (kernel "
+                    "'/boot/vmlinuz-test', extra 'quiet', 32768 KiB, 1 vcpus)"))
+        << console->text();
+    ASSERT_TRUE(has("console ready"));
+    console->type("echo hello from dom0\n");
+    ASSERT_TRUE(has("\nhello from dom0\n")) << console->text();
+    console->type("uname\n");
+    ASSERT_TRUE(has("xvm-guest 1.0 domain " + std::to_string(*dom)));
+    console->type("frobnicate\n");
+    ASSERT_TRUE(has("frobnicate: command not found"));
+    console->type("mem\n");
+    ASSERT_TRUE(has("memory: 32768 KiB"));
+
+    // Bulk output: exactly 1 MiB flows through the 2 KiB ring.
+    console->keep_text(false);
+    std::uint64_t before = console->bytes();
+    console->type("spew 1\n");
+    ASSERT_TRUE(eventually([&] { console->pump(); return console->bytes() - before >= (1u << 20); },
+                           20s, console->fd()));
+    EXPECT_EQ(console->bytes() - before, 1u << 20);
+
+    console->keep_text(true);
+    console->type("halt\n");
+    ASSERT_TRUE(wait_state(*dom, [](const DomainInfo& i) {
+        return i.shutdown && i.shutdown_reason == ShutdownReason::kPoweroff;
+    }));
+}
+
+TEST_F(HvsimE2E, XenstorePeerTalksToTheGuestAndShutsItDown) {
+    auto dom = hv_->domain_create(config(64));
+    ASSERT_TRUE(dom);
+    auto xs = XenstorePeer::attach(*hv_, *dom);
+    ASSERT_TRUE(xs) << xs.error().message;
+    std::string path = "/local/domain/" + std::to_string(*dom);
+    ASSERT_TRUE(hv_->domain_unpause(*dom));
+    auto serve_until = [&](const std::function<bool()>& done) {
+        return eventually([&] { return xs->pump() && done(); }, 10s, xs->fd());
+    };
+    ASSERT_TRUE(serve_until([&] { return xs->store().count(path + "/data/booted") == 1; }));
+    EXPECT_EQ(xs->seen().front(), "GET_DOMAIN_PATH");
+    EXPECT_EQ(xs->store()[path + "/control/feature-poweroff"], "1");
+    EXPECT_EQ(xs->store()[path + "/control/feature-suspend"], "1");
+    EXPECT_EQ(xs->store()[path + "/memory/actual"], "65536");
+
+    // Balloon: the guest follows memory/target and hvsim's accounting too.
+    xs->set(path + "/memory/target", "49152");
+    ASSERT_TRUE(serve_until([&] { return xs->store()[path + "/memory/actual"] == "49152"; }));
+    ASSERT_TRUE(wait_state(*dom, [](const DomainInfo& i) { return i.memory_kib == 49152; }));
+    EXPECT_EQ(hv_->physinfo()->free_kib, (512u - 48u) * 1024);
+
+    xs->set(path + "/control/shutdown", "poweroff");
+    ASSERT_TRUE(serve_until([&] {
+        auto i = hv_->domain_info(*dom);
+        return i && i->shutdown;
+    }));
+    auto info = hv_->domain_info(*dom);
+    EXPECT_EQ(info->shutdown_reason, ShutdownReason::kPoweroff);
+    EXPECT_EQ(xs->store()[path + "/control/shutdown"], "") << "the guest acknowledges";
+}
+
+TEST_F(HvsimE2E, IgnoreShutdownBehaviourIgnores) {
+    auto dom = hv_->domain_create(config(32, "/boot/vmlinuz", "ignore-shutdown"));
+    ASSERT_TRUE(dom);
+    auto xs = XenstorePeer::attach(*hv_, *dom);
+    auto console = ConsolePeer::attach(*hv_, *dom);
+    ASSERT_TRUE(xs && console);
+    ASSERT_TRUE(hv_->domain_unpause(*dom));
+    std::string path = "/local/domain/" + std::to_string(*dom);
+    ASSERT_TRUE(eventually([&] { return xs->pump() && xs->store().count(path + "/data/booted"); }, 10s,
+                           xs->fd()));
+    xs->set(path + "/control/shutdown", "reboot");
+    ASSERT_TRUE(eventually([&] {
+        xs->pump();
+        console->pump();
+        return console->text().find("ignoring shutdown request 'reboot'") != std::string::npos;
+    }, 10s, console->fd()));
+    EXPECT_FALSE(hv_->domain_info(*dom)->shutdown);
+}
+
+TEST_F(HvsimE2E, CrashOnBootAndDyingGuestAreCrashed) {
+    auto crash = hv_->domain_create(config(16, "/boot/crash-on-boot"));
+    auto die = hv_->domain_create(config(16, "/boot/vmlinuz", "die-on-boot"));
+    ASSERT_TRUE(crash && die);
+    ASSERT_TRUE(hv_->domain_unpause(*crash));
+    ASSERT_TRUE(hv_->domain_unpause(*die));
+    for (DomId d : {*crash, *die})
+        ASSERT_TRUE(wait_state(d, [](const DomainInfo& i) {
+            return i.shutdown && i.crashed && i.shutdown_reason == ShutdownReason::kCrash;
+        })) << d;
+    EXPECT_NE(log().find("ended without shutting down: crashed"), std::string::npos);
+}
+
+TEST_F(HvsimE2E, MemoryExhaustionIsEnomemWithAClearMessage) {
+    auto big = hv_->domain_create(config(600));
+    ASSERT_FALSE(big);
+    EXPECT_EQ(big.error().code, ENOMEM);
+    EXPECT_EQ(big.error().message,
+              "cannot create domain: 614400 KiB of memory requested but only 524288 KiB of "
+              "1048576 KiB are free");
+    EXPECT_EQ(hv_->domain_list()->size(), 1u) << "nothing changed";
+    // dom0 balloons down (xend's dom0-min-mem) and then it fits.
+    ASSERT_TRUE(hv_->set_memory_target(kDom0, 256 * 1024));
+    auto fits = hv_->domain_create(config(600));
+    ASSERT_TRUE(fits) << fits.error().message;
+    EXPECT_EQ(hv_->physinfo()->free_kib, (1024u - 256 - 600) * 1024);
+}
+
+TEST_F(HvsimE2E, EventChannelRefusalsAndVcpus) {
+    auto dom = hv_->domain_create(config(16));
+    ASSERT_TRUE(dom);
+    auto info = hv_->domain_info(*dom);
+    auto first = hv_->evtchn_bind_interdomain(*dom, info->store_port);
+    ASSERT_TRUE(first);
+    auto twice = hv_->evtchn_bind_interdomain(*dom, info->store_port);
+    ASSERT_FALSE(twice);
+    EXPECT_EQ(twice.error().code, EBUSY);
+    EXPECT_EQ(hv_->evtchn_bind_interdomain(*dom, 999).error().code, EINVAL);
+    auto port = hv_->evtchn_alloc_unbound(*dom, kDom0);
+    ASSERT_TRUE(port);
+    auto bound = hv_->evtchn_bind_interdomain(*dom, *port);
+    ASSERT_TRUE(bound);
+    EXPECT_EQ(hv_->evtchn_alloc_unbound(4242, kDom0).error().code, ESRCH);
+
+    ASSERT_TRUE(hv_->set_vcpu_affinity(*dom, 0, {1}));
+    auto vcpus = hv_->vcpu_info(*dom);
+    ASSERT_TRUE(vcpus);
+    ASSERT_EQ(vcpus->size(), 1u);
+    EXPECT_EQ((*vcpus)[0].affinity, (std::vector<std::uint32_t>{1}));
+    auto bad = hv_->set_vcpu_affinity(*dom, 0, {7});
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message.find("the host has CPUs 0..1"), std::string::npos);
+}
+
+TEST_F(HvsimE2E, DaemonAndGuestIdentities) {
+    auto st = proc_status(hvsim_->pid());
+    struct passwd* xvm = ::getpwnam("xvm");
+    ASSERT_NE(xvm, nullptr);
+    EXPECT_EQ(st["Uid"].substr(0, st["Uid"].find('\t')), std::to_string(xvm->pw_uid));
+    EXPECT_EQ(st["CapEff"], "0000000000000000");
+    EXPECT_EQ(st["CapPrm"], "0000000000000000");
+    EXPECT_EQ(st["NoNewPrivs"], "1");
+
+    auto dom = hv_->domain_create(config(16));
+    ASSERT_TRUE(dom);
+    ASSERT_TRUE(hv_->domain_unpause(*dom));
+    pid_t pid = -1;
+    ASSERT_TRUE(eventually([&] { return (pid = guest_pid(*dom)) > 0; }, 5s));
+    auto g = proc_status(pid);
+    EXPECT_EQ(g["Uid"], "65534\t65534\t65534\t65534");
+    EXPECT_EQ(g["Gid"], "65534\t65534\t65534\t65534");
+    EXPECT_EQ(g["Groups"], "");
+    EXPECT_EQ(g["CapEff"], "0000000000000000");
+    EXPECT_EQ(g["CapPrm"], "0000000000000000");
+    EXPECT_EQ(g["NoNewPrivs"], "1");
+}
+
+// Connects as `user` from a forked child; returns "code message".
+std::string open_as(const std::string& user) {
+    int fds[2];
+    if (::pipe(fds) < 0) return "pipe failed";
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        ::close(fds[0]);
+        struct passwd* pw = ::getpwnam(user.c_str());
+        if (pw == nullptr || ::initgroups(user.c_str(), pw->pw_gid) < 0 ||
+            ::setgid(pw->pw_gid) < 0 || ::setuid(pw->pw_uid) < 0)
+            ::_exit(3);
+        auto hv = open_hypervisor(Backend::kSim);
+        std::string answer = hv ? "0 ok" : std::to_string(hv.error().code) + " " + hv.error().message;
+        (void)!::write(fds[1], answer.data(), answer.size());
+        ::_exit(0);
+    }
+    ::close(fds[1]);
+    std::string answer;
+    char buf[512];
+    ssize_t n;
+    while ((n = ::read(fds[0], buf, sizeof buf)) > 0) answer.append(buf, static_cast<size_t>(n));
+    ::close(fds[0]);
+    ::waitpid(pid, nullptr, 0);
+    return answer;
+}
+
+TEST_F(HvsimE2E, PeerWithoutXvmControlIsRefused) {
+    TestUsers users;
+    users.add("xvmh-none", "");
+    users.add("xvmh-ctl", "xvm");
+    std::string refused = open_as("xvmh-none");
+    EXPECT_EQ(refused.rfind(std::to_string(EPERM) + " ", 0), 0u) << refused;
+    EXPECT_NE(refused.find("hvsim answers only peers holding xvm_control"), std::string::npos)
+        << refused;
+    EXPECT_EQ(open_as("xvmh-ctl"), "0 ok");
+    std::string uid = std::to_string(users.uid("xvmh-none"));
+    EXPECT_TRUE(eventually([&] { return log().find("uid " + uid) != std::string::npos; }, 5s)) << log();
+}
+
+TEST_F(HvsimE2E, CoreDumpSaveAndRestore) {
+    auto dom = hv_->domain_create(config(8));
+    ASSERT_TRUE(dom);
+    auto console = ConsolePeer::attach(*hv_, *dom);
+    ASSERT_TRUE(console);
+    ASSERT_TRUE(hv_->domain_unpause(*dom));
+    ASSERT_TRUE(eventually([&] { console->pump(); return console->text().find("console ready") != std::string::npos; },
+                           10s, console->fd()));
+    std::string core = root_ / "/core.dump";
+    ASSERT_TRUE(hv_->core_dump(*dom, core));
+    std::string dump = read_file(core);
+    ASSERT_GT(dump.size(), 8u * 1024 * 1024);
+    EXPECT_EQ(dump.substr(4, 8), "XVMHVDMP");
+    EXPECT_NE(dump.find("booting"), std::string::npos) << "the console page is in the dump";
+
+    std::string saved = root_ / "/saved.img";
+    ASSERT_TRUE(hv_->save(*dom, saved));
+    EXPECT_EQ(hv_->domain_info(*dom).error().code, ESRCH) << "save ends the domain";
+    auto restored = hv_->restore(saved);
+    ASSERT_TRUE(restored) << restored.error().message;
+    auto info = hv_->domain_info(*restored);
+    ASSERT_TRUE(info);
+    EXPECT_TRUE(info->paused);
+    EXPECT_EQ(info->memory_kib, 8u * 1024);
+    auto again = ConsolePeer::attach(*hv_, *restored);
+    ASSERT_TRUE(again);
+    ASSERT_TRUE(hv_->domain_unpause(*restored));
+    ASSERT_TRUE(eventually([&] { again->pump(); return again->text().find("resumed (boot 2") != std::string::npos; },
+                           10s, again->fd()))
+        << again->text();
+
+    int fd = ::open((root_ / "/garbage").c_str(), O_WRONLY | O_CREAT, 0600);
+    ASSERT_EQ(::write(fd, "nonsense-nonsense", 17), 17);
+    ::close(fd);
+    auto bad = hv_->restore(root_ / "/garbage");
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message.find("cannot restore"), std::string::npos) << bad.error().message;
+    EXPECT_EQ(hv_->domain_list()->size(), 2u) << "a bad image changes nothing";
+}
+
+// hvsim restart: documented clean failure. Guests die with hvsim; a new
+// hvsim starts with an empty table and a clean state directory.
+TEST_F(HvsimE2E, RestartEndsGuestsCleanly) {
+    auto dom = hv_->domain_create(config(16));
+    ASSERT_TRUE(dom);
+    ASSERT_TRUE(hv_->domain_unpause(*dom));
+    ASSERT_TRUE(eventually([&] { return guest_pid(*dom) > 0; }, 5s));
+    events_.reset();
+    hv_.reset();
+    hvsim_->kill(SIGKILL);  // not even a clean stop
+    hvsim_->wait();
+    hvsim_.reset();
+    EXPECT_TRUE(eventually([&] { return guest_pid(*dom) < 0; }, 5s)) << "guest outlived hvsim";
+    start_hvsim();
+    ASSERT_NE(hv_, nullptr);
+    auto list = hv_->domain_list();
+    ASSERT_TRUE(list);
+    EXPECT_EQ(list->size(), 1u);
+    EXPECT_EQ(hv_->physinfo()->free_kib, 512u * 1024);
+    auto ev = hv_->subscribe_domain_events();
+    ASSERT_TRUE(ev);
+    events_ = std::move(*ev);
+}
+
+}  // namespace
+}  // namespace xvm::test
