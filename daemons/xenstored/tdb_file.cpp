@@ -82,7 +82,9 @@ Result<std::unique_ptr<TdbFile>> TdbFile::open(const std::string& path, bool fre
     TDB_CONTEXT* tdb = tdb_open(path.c_str(), hash_size, flags, oflags, 0640);
     if (tdb == nullptr)
         return make_error(cat("cannot open store ", path, ": ",
-                              errno ? std::strerror(errno) : "not a valid tdb file (corrupt?)",
+                              errno == EACCES || errno == ENOENT
+                                  ? std::strerror(errno)
+                                  : "the file is corrupt or not a tdb",
                               "; start with --new-store to replace it with an empty store"),
                           errno ? errno : EIO);
     auto file = std::unique_ptr<TdbFile>(new TdbFile());
