@@ -73,7 +73,7 @@ Result<std::unique_ptr<TdbFile>> TdbFile::open(const std::string& path, bool fre
     }
     // No fcntl locking: one daemon owns the file (flock below) and tdb's
     // locks would cost a system call per access.
-    int flags = TDB_NOSYNC | TDB_NOLOCK;
+    int flags = TDB_NOSYNC | TDB_NOLOCK | TDB_NOMMAP;
     // Without O_CREAT tdb refuses a file whose header is not a tdb's,
     // instead of silently re-initialising it.
     int oflags = O_RDWR | (fresh ? O_CREAT | O_TRUNC : 0);
