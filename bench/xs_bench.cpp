@@ -1,0 +1,420 @@
+// xs_bench: a xenstore load generator speaking xs_wire directly over the
+// socket (no libxenstore in the loop), for any daemon: ours, cxenstored,
+// oxenstored. Every figure is also measured against a plain unix-socket
+// echo server (forked here) with the same message, in the same run, and
+// reported as a ratio, so machines and runs can be compared.
+//   xs_bench --socket PATH [--pid SERVER_PID] [--seconds S] [--cpu N]
+//            [--only NAME[,NAME...]] [--skip NAME[,...]]
+#include <getopt.h>
+#include <sched.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <csignal>
+#include <memory>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "xs_wire.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using xvm::xs_append;
+
+double g_seconds = 1.0;
+
+std::string nul(std::initializer_list<std::string> parts) {
+    std::string out;
+    for (const auto& p : parts) out += p + std::string(1, '\0');
+    return out;
+}
+
+class Conn {
+public:
+    explicit Conn(const std::string& path) {
+        fd_ = ::socket(AF_UNIX, SOCK_STREAM, 0);
+        sockaddr_un a{};
+        a.sun_family = AF_UNIX;
+        std::strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
+        if (::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) < 0) {
+            std::perror(path.c_str());
+            std::exit(2);
+        }
+    }
+    ~Conn() { ::close(fd_); }
+    void send_raw(const std::string& m) {
+        for (std::size_t off = 0; off < m.size();) {
+            ssize_t n = ::write(fd_, m.data() + off, m.size() - off);
+            if (n <= 0) std::exit(3);
+            off += n;
+        }
+    }
+    void send(std::uint32_t type, const std::string& payload, std::uint32_t tx = 0) {
+        std::string m;
+        xs_append(m, type, ++req_, tx, payload);
+        send_raw(m);
+    }
+    // Next message: type and payload.
+    std::pair<std::uint32_t, std::string> recv() {
+        while (true) {
+            if (buf_.size() >= 16) {
+                xsd_sockmsg h;
+                std::memcpy(&h, buf_.data(), 16);
+                if (buf_.size() >= 16 + h.len) {
+                    auto out = std::make_pair(h.type, buf_.substr(16, h.len));
+                    buf_.erase(0, 16 + h.len);
+                    return out;
+                }
+            }
+            char tmp[65536];
+            ssize_t n = ::read(fd_, tmp, sizeof tmp);
+            if (n <= 0) std::exit(4);
+            buf_.append(tmp, n);
+        }
+    }
+    // Raw echo: read exactly n bytes.
+    void recv_bytes(std::size_t n) {
+        char tmp[65536];
+        while (n > 0) {
+            ssize_t r = ::read(fd_, tmp, std::min(n, sizeof tmp));
+            if (r <= 0) std::exit(4);
+            n -= r;
+        }
+    }
+    std::string call(std::uint32_t type, const std::string& payload, std::uint32_t tx = 0) {
+        send(type, payload, tx);
+        while (true) {
+            auto [t, p] = recv();
+            if (t == XS_WATCH_EVENT) continue;
+            if (t == XS_ERROR) {
+                std::fprintf(stderr, "xs_bench: %s failed: %s\n", xvm::xs_type_name(type).data(),
+                             p.c_str());
+                std::exit(5);
+            }
+            return p;
+        }
+    }
+
+private:
+    int fd_;
+    std::uint32_t req_ = 0;
+    std::string buf_;
+};
+
+// An echo server child: writes back whatever it reads.
+pid_t start_echo(const std::string& path) {
+    ::unlink(path.c_str());
+    int ls = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
+    if (::bind(ls, reinterpret_cast<sockaddr*>(&a), sizeof a) < 0 || ::listen(ls, 128) < 0)
+        std::exit(6);
+    pid_t pid = ::fork();
+    if (pid != 0) {
+        ::close(ls);
+        return pid;
+    }
+    while (true) {
+        int c = ::accept(ls, nullptr, nullptr);
+        if (c < 0) continue;
+        if (::fork() == 0) {
+            char buf[65536];
+            ssize_t n;
+            while ((n = ::read(c, buf, sizeof buf)) > 0)
+                for (ssize_t off = 0; off < n;) off += std::max<ssize_t>(::write(c, buf + off, n - off), 0);
+            ::_exit(0);
+        }
+        ::close(c);
+    }
+}
+
+// Runs `op` repeatedly for g_seconds, three times; median ops/s.
+double rate(const std::function<int()>& op) {
+    std::vector<double> r;
+    for (int rep = 0; rep < 3; ++rep) {
+        auto start = Clock::now();
+        auto end = start + std::chrono::duration_cast<Clock::duration>(
+                               std::chrono::duration<double>(g_seconds / 3));
+        long ops = 0;
+        while (Clock::now() < end) ops += op();
+        r.push_back(ops / std::chrono::duration<double>(Clock::now() - start).count());
+    }
+    std::sort(r.begin(), r.end());
+    return r[1];
+}
+
+// N forked clients each running `op`; total ops/s.
+double concurrent(int n, const std::function<std::function<int()>()>& make) {
+    std::vector<int> pipes;
+    std::vector<pid_t> kids;
+    for (int i = 0; i < n; ++i) {
+        int p[2];
+        if (::pipe(p) < 0) std::exit(7);
+        pid_t kid = ::fork();
+        if (kid == 0) {
+            ::close(p[0]);
+            auto op = make();
+            auto start = Clock::now();
+            auto end = start + std::chrono::duration_cast<Clock::duration>(
+                                   std::chrono::duration<double>(g_seconds));
+            long ops = 0;
+            while (Clock::now() < end) ops += op();
+            double r = ops / std::chrono::duration<double>(Clock::now() - start).count();
+            (void)!::write(p[1], &r, sizeof r);
+            ::_exit(0);
+        }
+        ::close(p[1]);
+        pipes.push_back(p[0]);
+        kids.push_back(kid);
+    }
+    double total = 0;
+    for (int fd : pipes) {
+        double r = 0;
+        if (::read(fd, &r, sizeof r) == sizeof r) total += r;
+        ::close(fd);
+    }
+    for (pid_t kid : kids) ::waitpid(kid, nullptr, 0);
+    return total;
+}
+
+long rss_kib(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    return -1;
+}
+
+struct Bench {
+    std::string sock, echo;
+    pid_t server = 0;
+    std::set<std::string> only, skip;
+
+    bool want(const std::string& name) const {
+        return (only.empty() || only.contains(name)) && !skip.contains(name);
+    }
+    void row(const std::string& name, double ops, double echo_ops, const std::string& note = "") {
+        std::printf("| %-28s | %12.0f | %12.0f | %6.2f | %s\n", name.c_str(), ops, echo_ops,
+                    echo_ops > 0 ? echo_ops / ops : 0.0, note.c_str());
+        std::fflush(stdout);
+    }
+    // One request-reply over the daemon, and the same bytes over echo.
+    void rtt(const std::string& name, std::uint32_t type, const std::string& payload) {
+        if (!want(name)) return;
+        Conn c(sock), e(echo);
+        std::string m;
+        xs_append(m, type, 1, 0, payload);
+        double ours = rate([&] { c.call(type, payload); return 1; });
+        double floor = rate([&] { e.send_raw(m); e.recv_bytes(m.size()); return 1; });
+        row(name, ours, floor);
+    }
+    void pipelined(int depth) {
+        std::string name = "pipelined read x" + std::to_string(depth);
+        if (!want(name)) return;
+        Conn c(sock), e(echo);
+        std::string p = nul({"/bench/r1"}), m;
+        xs_append(m, XS_READ, 1, 0, p);
+        double ours = rate([&] {
+            for (int i = 0; i < depth; ++i) c.send(XS_READ, p);
+            for (int i = 0; i < depth; ++i) c.recv();
+            return depth;
+        });
+        std::string burst;
+        for (int i = 0; i < depth; ++i) burst += m;
+        double floor = rate([&] { e.send_raw(burst); e.recv_bytes(burst.size()); return depth; });
+        row(name, ours, floor);
+    }
+    void clients(int n, const std::string& kind) {
+        std::string name = std::to_string(n) + " clients " + kind;
+        if (!want(name)) return;
+        double ours = concurrent(n, [&]() -> std::function<int()> {
+            auto c = std::make_shared<Conn>(sock);
+            auto i = std::make_shared<long>(::getpid());
+            return [c, i, kind] {
+                bool w = kind == "write" || (kind == "mix 90/10" && (++*i % 10) == 0);
+                if (w) c->call(XS_WRITE, "/bench/c/" + std::to_string(::getpid()) + std::string(1, '\0') + "x");
+                else c->call(XS_READ, nul({"/bench/r1"}));
+                return 1;
+            };
+        });
+        std::string m;
+        xs_append(m, XS_READ, 1, 0, nul({"/bench/r1"}));
+        double floor = concurrent(n, [&]() -> std::function<int()> {
+            auto e = std::make_shared<Conn>(echo);
+            return [e, m] { e->send_raw(m); e->recv_bytes(m.size()); return 1; };
+        });
+        row(name, ours, floor);
+    }
+    void run_all();
+};
+
+void Bench::run_all() {
+    Conn setup(sock);
+    setup.call(XS_WRITE, "/bench/r1" + std::string(1, '\0') + "x");
+    for (int i = 0; i < 1000; ++i)
+        setup.send(XS_WRITE, "/bench/dir/" + std::to_string(i) + std::string(1, '\0'));
+    for (int i = 0; i < 1000; ++i) setup.recv();
+    std::printf("| %-28s | %12s | %12s | %6s |\n", "workload", "ops/s", "echo ops/s", "x echo");
+    std::printf("|------------------------------|--------------|--------------|--------|\n");
+    rtt("read 1 B", XS_READ, nul({"/bench/r1"}));
+    rtt("write 1 B", XS_WRITE, "/bench/w1" + std::string(1, '\0') + "x");
+    rtt("write 2000 B", XS_WRITE, "/bench/w2000" + std::string(1, '\0') + std::string(2000, 'x'));
+    rtt("GET_PERMS", XS_GET_PERMS, nul({"/bench/r1"}));
+    rtt("DIRECTORY 1000 children", XS_DIRECTORY, nul({"/bench/dir"}));
+    if (want("watch event latency")) {
+        Conn a(sock), b(sock);
+        a.call(XS_WATCH, nul({"/bench/watch", "t"}));
+        a.recv();
+        double ours = rate([&] {
+            b.send(XS_WRITE, "/bench/watch/x" + std::string(1, '\0') + "v");
+            a.recv();
+            b.recv();
+            return 1;
+        });
+        row("watch event latency", ours, 0, "write + event, 2 clients");
+    }
+    if (want("transaction r-m-w")) {
+        Conn c(sock);
+        double ours = rate([&] {
+            std::uint32_t tx = std::stoul(c.call(XS_TRANSACTION_START, std::string(1, '\0')));
+            std::string v = c.call(XS_READ, nul({"/bench/r1"}), tx);
+            c.call(XS_WRITE, "/bench/r1" + std::string(1, '\0') + v, tx);
+            c.call(XS_TRANSACTION_END, nul({"T"}), tx);
+            return 1;
+        });
+        row("transaction r-m-w", ours, 0, "4 requests");
+    }
+    for (int n : {1, 4, 16, 64})
+        for (const char* k : {"read", "write", "mix 90/10"}) clients(n, k);
+    for (int d : {8, 32, 128}) pipelined(d);
+    if (want("domain boot macro")) {
+        Conn c(sock);
+        int dom = 0;
+        const char* keys[] = {"name", "vm", "memory/target", "memory/static-max", "cpu/0/availability",
+                              "cpu/1/availability", "console/port", "console/ring-ref",
+                              "console/type", "console/limit", "store/port", "store/ring-ref",
+                              "device/vbd/768/backend", "device/vbd/768/state",
+                              "device/vbd/768/ring-ref", "device/vbd/768/event-channel",
+                              "device/vif/0/backend", "device/vif/0/state", "device/vif/0/mac",
+                              "device/vif/0/handle", "control/shutdown", "control/platform-feature-multiprocessor-suspend",
+                              "data", "drivers", "feature", "attr", "error", "image/ostype",
+                              "image/kernel", "image/cmdline", "serial/0/tty", "vm-data",
+                              "domid", "uuid", "device-misc/vif/nextDeviceID",
+                              "device-misc/vbd/nextDeviceID", "backend/vbd", "backend/vif",
+                              "hvmloader/bios", "platform/acpi"};
+        double ours = rate([&] {
+            std::string base = "/bench/local/domain/" + std::to_string(++dom);
+            std::uint32_t tx = std::stoul(c.call(XS_TRANSACTION_START, std::string(1, '\0')));
+            for (const char* k : keys) {
+                c.send(XS_WRITE, base + "/" + k + std::string(1, '\0') + "v", tx);
+            }
+            for (std::size_t i = 0; i < std::size(keys); ++i) c.recv();
+            c.call(XS_SET_PERMS, nul({base, "n" + std::to_string(dom), "r0"}), tx);
+            c.call(XS_TRANSACTION_END, nul({"T"}), tx);
+            return 1;
+        });
+        row("domain boot macro", ours, 0, "40 writes + perms, 1 transaction");
+        int removed = 0;
+        double rm = rate([&] {
+            if (removed >= dom) return 0;
+            c.call(XS_RM, nul({"/bench/local/domain/" + std::to_string(++removed)}));
+            return 1;
+        });
+        row("domain removal", rm, 0);
+    }
+    if (want("populate 100000 nodes")) {
+        long before = server ? rss_kib(server) : -1;
+        Conn c(sock), w(sock);
+        w.call(XS_WATCH, nul({"/bench/pop", "p"}));
+        w.recv();
+        auto t0 = Clock::now();
+        int sent = 0, got = 0;
+        while (got < 100000) {
+            while (sent < 100000 && sent - got < 32) {
+                c.send(XS_WRITE, "/bench/pop/" + std::to_string(sent / 1000) + "/" +
+                                     std::to_string(sent) + std::string(1, '\0') + "v");
+                ++sent;
+            }
+            c.recv();
+            ++got;
+        }
+        double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+        // Drain the watch events of the population.
+        for (int i = 0; i < 100000 + 100; ++i) w.recv();
+        long after = server ? rss_kib(server) : -1;
+        char note[128];
+        std::snprintf(note, sizeof note, "%.2f s; RSS +%ld KiB = %.0f B/node", secs,
+                      after - before, (after - before) * 1024.0 / 100000);
+        row("populate 100000 nodes", 100000 / secs, 0, note);
+        auto t1 = Clock::now();
+        c.call(XS_RM, nul({"/bench/pop"}));
+        double rm_reply = std::chrono::duration<double>(Clock::now() - t1).count();
+        for (int i = 0; i < 100000 + 101; ++i) w.recv();
+        double rm_all = std::chrono::duration<double>(Clock::now() - t1).count();
+        std::snprintf(note, sizeof note, "reply %.1f ms, all %d events %.1f ms", rm_reply * 1e3,
+                      100101, rm_all * 1e3);
+        row("RM 100000-node subtree", 1 / rm_all, 0, note);
+    }
+    setup.call(XS_RM, nul({"/bench"}));
+}
+
+std::set<std::string> split(const std::string& s) {
+    std::set<std::string> out;
+    std::size_t a = 0;
+    while (a <= s.size()) {
+        std::size_t b = s.find(',', a);
+        if (b == std::string::npos) b = s.size();
+        if (b > a) out.insert(s.substr(a, b - a));
+        a = b + 1;
+    }
+    return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Bench b;
+    int cpu = -1;
+    static const option opts[] = {{"socket", 1, nullptr, 's'}, {"pid", 1, nullptr, 'p'},
+                                  {"seconds", 1, nullptr, 't'}, {"cpu", 1, nullptr, 'c'},
+                                  {"only", 1, nullptr, 'o'},   {"skip", 1, nullptr, 'k'},
+                                  {nullptr, 0, nullptr, 0}};
+    int o;
+    while ((o = getopt_long(argc, argv, "", opts, nullptr)) != -1) {
+        if (o == 's') b.sock = optarg;
+        else if (o == 'p') b.server = std::atoi(optarg);
+        else if (o == 't') g_seconds = std::atof(optarg);
+        else if (o == 'c') cpu = std::atoi(optarg);
+        else if (o == 'o') b.only = split(optarg);
+        else if (o == 'k') b.skip = split(optarg);
+        else return 1;
+    }
+    if (b.sock.empty()) {
+        std::fprintf(stderr, "usage: xs_bench --socket PATH [--pid PID] [--seconds S] [--cpu N] "
+                             "[--only A,B] [--skip A,B]\n");
+        return 1;
+    }
+    if (cpu >= 0) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(cpu, &set);
+        sched_setaffinity(0, sizeof set, &set);
+    }
+    b.echo = "/tmp/xs_bench_echo." + std::to_string(::getpid());
+    pid_t echo = start_echo(b.echo);
+    b.run_all();
+    ::kill(echo, SIGKILL);
+    ::unlink(b.echo.c_str());
+    return 0;
+}

@@ -1,0 +1,54 @@
+// xenstored's configuration: every setting, its default (Xen 4.17's where
+// Xen has one), and where it comes from. All loading lives in config.cpp so
+// that reading the SMF properties of svc:/system/xctl/store later is one
+// change in one file; the command line overrides whatever is loaded.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "result.h"
+
+namespace xvm::xs {
+
+// Per-domain limits. Privileged connections (dom0 and the local sockets)
+// are exempt from all but `output_bytes`, as in Xen.
+struct Quotas {
+    std::uint32_t nodes = 1000;              // quota-nodes: nodes owned per domain
+    std::uint32_t entry_size = 2048;         // quota-entry-size: value bytes
+    std::uint32_t watches = 128;             // quota-watches: per connection
+    std::uint32_t transactions = 10;         // quota-transactions: open at once
+    std::uint32_t outstanding = 20;          // quota-outstanding: requests per pass
+    std::uint32_t transaction_nodes = 1024;  // quota-transaction-nodes
+    std::uint32_t permissions = 5;           // quota-permissions: entries per node
+    // quota-output-bytes: replies and events queued for a connection that
+    // does not read them; past it the connection is dropped.
+    std::size_t output_bytes = 32u << 20;
+};
+
+struct Config {
+    std::string run_dir;      // <root>/var/run/xenstored
+    std::string socket_path;  // run_dir/socket
+    std::string socket_ro_path;
+    std::string tdb_path;  // run_dir/tdb
+    std::string pid_file;  // -F
+    std::string trace_file;  // -T
+    bool no_fork = false;    // -N
+    bool new_store = false;  // --new-store: discard any tdb, start empty
+    bool drop_privileges = true;  // --no-drop is for unprivileged test runs only
+    bool debug = false;
+    std::string hypervisor;  // "" (none), "auto", "xen", "sim", or "files:<dir>"
+    unsigned tdb_hash_size = 131071;
+    Quotas quotas;
+};
+
+// Parses argv over the defaults (paths under XVM_ROOT). `-V` and `-h`
+// print and exit from here. Every bad option is reported, not just the first.
+Result<Config> load_config(int argc, char** argv);
+
+// The usage text (for -h and the man page's synopsis).
+std::string usage_text();
+
+}  // namespace xvm::xs

@@ -1,0 +1,70 @@
+#include "path.h"
+
+#include <cerrno>
+#include <xen/io/xs_wire.h>
+
+#include "format.h"
+
+namespace xvm::xs {
+namespace {
+
+bool valid_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '/' || c == '_' || c == '@';
+}
+
+bool valid_chars(std::string_view s) {
+    for (char c : s)
+        if (!valid_char(c)) return false;
+    return true;
+}
+
+Error invalid(std::string_view why) { return make_error(std::string(why), EINVAL); }
+
+}  // namespace
+
+std::string domain_path(DomainId dom) { return cat("/local/domain/", dom); }
+
+Result<std::string> canonical_path(DomainId dom, std::string_view raw, bool allow_special) {
+    if (raw.empty()) return invalid("empty path");
+    if (!valid_chars(raw)) return invalid("invalid character in path");
+    if (raw[0] == '@') {
+        if (!allow_special) return invalid("special path not allowed here");
+        if (raw.size() > XENSTORE_ABS_PATH_MAX) return invalid("path too long");
+        return std::string(raw);
+    }
+    std::string path;
+    if (raw[0] == '/') {
+        path = raw;
+    } else {
+        if (raw.size() > XENSTORE_REL_PATH_MAX) return invalid("relative path too long");
+        path = cat(domain_path(dom), "/", raw);
+    }
+    if (path.size() > XENSTORE_ABS_PATH_MAX) return invalid("path too long");
+    if (path.size() > 1 && path.back() == '/') return invalid("trailing slash");
+    if (path.find("//") != std::string::npos) return invalid("doubled slash");
+    return path;
+}
+
+bool is_child_of(std::string_view path, std::string_view ancestor) {
+    if (ancestor == "/") return !path.empty() && path[0] == '/';
+    if (!path.starts_with(ancestor)) return false;
+    return path.size() == ancestor.size() || path[ancestor.size()] == '/';
+}
+
+std::string_view parent_of(std::string_view path) {
+    auto slash = path.rfind('/');
+    if (slash == 0 || slash == std::string_view::npos) return "/";
+    return path.substr(0, slash);
+}
+
+std::string_view base_name(std::string_view path) { return path.substr(path.rfind('/') + 1); }
+
+std::string child_path(std::string_view parent, std::string_view name) {
+    std::string out(parent);
+    if (out != "/") out += '/';
+    out += name;
+    return out;
+}
+
+}  // namespace xvm::xs

@@ -1,0 +1,42 @@
+// Where guest rings come from. INTRODUCE gives a domain id, the ring
+// page's frame and an unbound event-channel port; a RingBackend turns them
+// into a mapping of the page and a bound event channel. Two backends:
+//   HypervisorRings - map_xenstore_page + evtchn_bind_interdomain of the
+//                     hypervisor interface (lib/hypervisor.h);
+//   FileRings       - a test backend: the page is the file DIR/<dom>.page
+//                     and the event channel two FIFOs, DIR/<dom>.up (guest
+//                     to store) and DIR/<dom>.down, so a test peer in
+//                     another process plays the guest (and survives a
+//                     daemon restart, as a real guest would).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "hypervisor.h"
+#include "mapping.h"
+#include "path.h"
+#include "result.h"
+
+namespace xvm::xs {
+
+struct RingEndpoint {
+    Mapping page;  // a struct xenstore_domain_interface
+    std::unique_ptr<EventChannel> channel;
+};
+
+class RingBackend {
+public:
+    virtual ~RingBackend() = default;
+    virtual Result<RingEndpoint> connect(DomainId dom, std::uint64_t mfn, std::uint32_t port) = 0;
+};
+
+std::unique_ptr<RingBackend> hypervisor_rings(Hypervisor& hv);
+std::unique_ptr<RingBackend> file_rings(std::string dir);
+
+// The FIFO event channel of FileRings, also used by test peers:
+// `listen` is read for notifications, `notify` written to send one.
+Result<std::unique_ptr<EventChannel>> fifo_event_channel(const std::string& listen,
+                                                         const std::string& notify);
+
+}  // namespace xvm::xs

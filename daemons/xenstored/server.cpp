@@ -1,0 +1,304 @@
+#include "server.h"
+
+#include <fcntl.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include "format.h"
+#include "log.h"
+#include "ring.h"
+#include "ucred.h"
+#include "unix_socket.h"
+
+namespace xvm::xs {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr std::size_t kReadChunk = 64 * 1024;
+// A refused peer that never sends a request is dropped after this.
+constexpr auto kRefusedGrace = 5s;
+// Accepts per readiness event, so a connection storm cannot starve others.
+constexpr int kAcceptBurst = 256;
+
+}  // namespace
+
+
+Server::Server(const Config& config, EventLoop& loop, Store& store, const PrivDb& privdb,
+               std::unique_ptr<RingBackend> rings)
+    : config_(config),
+      loop_(loop),
+      store_(store),
+      privdb_(privdb),
+      rings_(std::move(rings)),
+      ctx_{store, watches_, config.quotas, *this,
+           [this](const Watch& w, std::string_view p, const Perms* perms) {
+               queue_event(w, p, perms);
+           }} {
+    auto set = privdb_.names().set_of({"xvm_control", "virt_manage"});
+    if (set) required_ = *set;
+    if (!config_.trace_file.empty()) {
+        trace_fd_.reset(::open(config_.trace_file.c_str(),
+                               O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
+        trace_ = trace_fd_.valid();
+    }
+}
+
+Server::~Server() {
+    for (auto& [id, cl] : clients_) {
+        if (cl->fd) loop_.remove_fd(cl->fd.get());
+        if (cl->is_ring && cl->ring.channel) loop_.remove_fd(cl->ring.channel->fd());
+    }
+    if (listen_rw_) loop_.remove_fd(listen_rw_.get());
+    if (listen_ro_) loop_.remove_fd(listen_ro_.get());
+}
+
+Status Server::serve(UniqueFd socket_rw, UniqueFd socket_ro) {
+    listen_rw_ = std::move(socket_rw);
+    listen_ro_ = std::move(socket_ro);
+    int rw = listen_rw_.get(), ro = listen_ro_.get();
+    Status s = loop_.add_fd(rw, EPOLLIN, [this, rw](std::uint32_t) { return on_accept(rw, false); });
+    if (!s) return s;
+    return loop_.add_fd(ro, EPOLLIN, [this, ro](std::uint32_t) { return on_accept(ro, true); });
+}
+
+Server::Client& Server::add_client(bool read_only) {
+    auto cl = std::make_unique<Client>();
+    cl->conn.id = next_id_++;
+    cl->conn.read_only = read_only;
+    cl->conn.caller = Caller{0, true, 0, false};
+    Client& ref = *cl;
+    clients_.emplace(ref.conn.id, std::move(cl));
+    return ref;
+}
+
+Server::Client* Server::find(std::uint64_t id) {
+    auto it = clients_.find(id);
+    return it == clients_.end() ? nullptr : it->second.get();
+}
+
+Connection& Server::adopt_socket(UniqueFd fd, bool read_only, const std::string& label) {
+    Client& cl = add_client(read_only);
+    cl.fd = std::move(fd);
+    cl.conn.label = label;
+    std::uint64_t id = cl.conn.id;
+    Status s = loop_.add_fd(cl.fd.get(), EPOLLIN,
+                            [this, id](std::uint32_t ev) { return on_socket_event(id, ev); });
+    if (!s) {
+        log_error(s.error());
+        cl.conn.closing = true;
+        doomed_.push_back(id);
+    }
+    return cl.conn;
+}
+
+// Peer check at accept time, from the kernel's credentials only. A refused
+// peer is answered EACCES on its first request and dropped (or dropped
+// after a grace period if it sends none); the check logs one line.
+Status Server::on_accept(int listen_fd, bool read_only) {
+    for (int i = 0; i < kAcceptBurst; ++i) {
+        Result<UniqueFd> fd = accept_unix(listen_fd);
+        if (!fd) return fd.error().code == EAGAIN ? Status() : Status(std::move(fd).error());
+        Result<PeerCred> peer = get_peer_cred(fd->get(), privdb_);
+        std::string label = peer ? cat(read_only ? "socket_ro" : "socket", " uid ", peer->uid,
+                                       " pid ", peer->pid)
+                                 : std::string("socket (credentials unknown)");
+        bool ok = peer && privdb_.permits(*peer, required_,
+                                          read_only ? "xenstore socket_ro" : "xenstore socket");
+        if (!peer) log_warnx(cat("refused xenstore connection: ", peer.error().message));
+        Connection& conn = adopt_socket(std::move(*fd), read_only, label);
+        if (!ok) {
+            Client* cl = find(conn.id);
+            cl->refused = true;
+            std::uint64_t id = conn.id;
+            cl->timer = loop_.add_timer(kRefusedGrace, [this, id] {
+                if (Client* c = find(id)) c->timer = 0;
+                close_client(id, "");
+                finish_pass();
+                return Status();
+            });
+        }
+    }
+    finish_pass();
+    return {};
+}
+
+Status Server::on_socket_event(std::uint64_t id, std::uint32_t events) {
+    Client* cl = find(id);
+    if (!cl || cl->conn.closing) return {};
+    if (events & EPOLLOUT) {
+        if (!write_socket(*cl)) {
+            finish_pass();
+            return {};
+        }
+    }
+    if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+        bool eof = false;
+        // Bounded: a few chunks per pass, then others get their turn.
+        for (int i = 0; i < 4; ++i) {
+            std::size_t old = cl->conn.in.size();
+            cl->conn.in.resize(old + kReadChunk);
+            ssize_t n = ::read(cl->fd.get(), cl->conn.in.data() + old, kReadChunk);
+            cl->conn.in.resize(old + (n > 0 ? n : 0));
+            if (n > 0 && static_cast<std::size_t>(n) == kReadChunk) continue;
+            if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) eof = true;
+            break;
+        }
+        process_input(*cl);
+        if (eof) close_client(id, "");
+    }
+    finish_pass();
+    return {};
+}
+
+// Serves every complete request in the input buffer. Broken framing drops
+// the connection; guests are limited to quota-outstanding requests per
+// pass so one busy guest cannot starve the rest.
+void Server::process_input(Client& cl) {
+    Connection& conn = cl.conn;
+    std::size_t off = 0, served = 0;
+    while (!conn.closing) {
+        auto parsed = xs_parse(std::span<const char>(conn.in.data() + off, conn.in.size() - off));
+        if (!parsed) {
+            log_warnx(cat(conn.label, ": ", parsed.error().message, "; disconnecting"));
+            close_client(conn.id, "");
+            return;
+        }
+        if (!*parsed) break;
+        const XsMessage& msg = **parsed;
+        if (cl.refused) {
+            xs_append_error(conn.out, msg.header.req_id, msg.header.tx_id, EACCES);
+            conn.closing = true;
+            mark_dirty(conn);
+            break;
+        }
+        if (trace_) trace(conn, msg);
+        dispatch(ctx_, conn, msg);
+        off += msg.wire_size();
+        mark_dirty(conn);
+        if (!conn.caller.privileged && ++served >= config_.quotas.outstanding) break;
+    }
+    conn.in.erase(0, off);
+}
+
+void Server::mark_dirty(Connection& conn) {
+    if (dirty_.empty() || dirty_.back() != conn.id) dirty_.push_back(conn.id);
+}
+
+// The watch event path, permission filter and output bound.
+void Server::queue_event(const Watch& w, std::string_view path, const Perms* perms) {
+    Connection& conn = *w.conn;
+    if (conn.closing) return;
+    if (perms && !(perms_for(conn.caller, *perms) & kPermRead)) return;
+    if (w.strip && path.size() > w.strip) path.remove_prefix(w.strip);
+    std::size_t at = conn.out.size();
+    xsd_sockmsg h{XS_WATCH_EVENT, 0, 0,
+                  static_cast<std::uint32_t>(path.size() + w.token.size() + 2)};
+    conn.out.append(reinterpret_cast<const char*>(&h), sizeof h);
+    conn.out.append(path);
+    conn.out += '\0';
+    conn.out.append(w.token);
+    conn.out += '\0';
+    (void)at;
+    mark_dirty(conn);
+    if (conn.pending_output() > config_.quotas.output_bytes) {
+        log_warnx(cat(conn.label, ": more than ", config_.quotas.output_bytes,
+                      " bytes of output unread (quota-output-bytes); disconnecting"));
+        conn.out.clear();
+        conn.out_sent = 0;
+        close_client(conn.id, "");
+    }
+}
+
+// Commit first, then write: no reply or event leaves before its change is
+// in the tdb. A failed commit means memory and tdb disagree; the only safe
+// course is to exit and let the restarter start over from the tdb (no
+// client has seen the lost changes).
+void Server::finish_pass() {
+    Status c = store_.commit();
+    if (!c) {
+        log_error(c.error().context("cannot commit the store; exiting"));
+        std::_Exit(1);
+    }
+    std::vector<std::uint64_t> dirty;
+    dirty.swap(dirty_);
+    std::sort(dirty.begin(), dirty.end());
+    dirty.erase(std::unique(dirty.begin(), dirty.end()), dirty.end());
+    for (std::uint64_t id : dirty) {
+        Client* cl = find(id);
+        if (!cl) continue;
+        if (cl->is_ring) write_ring(*cl);
+        else if (write_socket(*cl) && cl->conn.closing && cl->conn.pending_output() == 0)
+            close_client(id, "");
+    }
+    std::vector<std::uint64_t> doomed;
+    doomed.swap(doomed_);
+    for (std::uint64_t id : doomed) {
+        auto it = clients_.find(id);
+        if (it == clients_.end()) continue;
+        Client& cl = *it->second;
+        if (cl.timer) loop_.cancel_timer(cl.timer);
+        if (cl.fd) loop_.remove_fd(cl.fd.get());
+        if (cl.is_ring && cl.ring.channel) loop_.remove_fd(cl.ring.channel->fd());
+        watches_.remove_all(&cl.conn, cl.conn.watches);
+        for (auto& [dom, entry] : domains_)
+            if (entry.client == id) entry.client = 0;
+        clients_.erase(it);
+    }
+}
+
+// Writes queued output; false if the connection had to be closed.
+bool Server::write_socket(Client& cl) {
+    Connection& conn = cl.conn;
+    while (conn.pending_output() > 0) {
+        ssize_t n = ::send(cl.fd.get(), conn.out.data() + conn.out_sent, conn.pending_output(),
+                           MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+            conn.out_sent += n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno == EAGAIN) break;
+        close_client(conn.id, "");
+        return false;
+    }
+    if (conn.pending_output() == 0) {
+        conn.out.clear();
+        conn.out_sent = 0;
+    } else if (conn.out_sent > (1u << 20)) {
+        conn.out.erase(0, conn.out_sent);
+        conn.out_sent = 0;
+    }
+    bool want = conn.pending_output() > 0;
+    if (want != cl.want_out) {
+        cl.want_out = want;
+        Status s = loop_.modify_fd(cl.fd.get(), EPOLLIN | (want ? EPOLLOUT : 0u));
+        if (!s) log_error(s.error());
+    }
+    return true;
+}
+
+void Server::close_client(std::uint64_t id, std::string_view why) {
+    Client* cl = find(id);
+    if (!cl) return;
+    if (!why.empty()) log_info(cat(cl->conn.label, ": ", why));
+    cl->conn.closing = true;
+    cl->conn.transactions.clear();
+    if (std::find(doomed_.begin(), doomed_.end(), id) == doomed_.end()) doomed_.push_back(id);
+}
+
+void Server::trace(const Connection& conn, const XsMessage& msg) {
+    std::string line = cat(conn.label, " ", xs_type_name(msg.header.type), " req ",
+                           msg.header.req_id, " tx ", msg.header.tx_id, " len ",
+                           msg.header.len, "\n");
+    if (trace_fd_) (void)!::write(trace_fd_.get(), line.data(), line.size());
+    else log_info(line.substr(0, line.size() - 1));
+}
+
+}  // namespace xvm::xs

@@ -1,0 +1,168 @@
+// The guest side of the server: ring connections and the domain table
+// (the Services that INTRODUCE, RELEASE, RESUME and SET_TARGET reach).
+// Introduced domains are persisted in the tdb, so a restarted daemon maps
+// their rings again and guests carry on.
+#include <sys/epoll.h>
+
+#include <charconv>
+#include <sstream>
+
+#include "format.h"
+#include "log.h"
+#include "ring.h"
+#include "server.h"
+
+namespace xvm::xs {
+
+Status Server::on_ring_event(std::uint64_t id) {
+    Client* cl = find(id);
+    if (!cl || cl->conn.closing) return {};
+    (void)cl->ring.channel->ack();  // a lost ack only costs a spurious wakeup
+    auto* intf = static_cast<xenstore_domain_interface*>(cl->ring.page.data());
+    Ring requests = xenstore_requests(intf);
+    bool consumed = false;
+    char buf[XENSTORE_RING_SIZE];
+    while (true) {
+        Result<std::size_t> n = requests.read(std::span<char>(buf, sizeof buf));
+        if (!n) {
+            log_warnx(cat(cl->conn.label, ": ", n.error().message, "; disconnecting"));
+            close_client(id, "");
+            finish_pass();
+            return {};
+        }
+        if (*n == 0) break;
+        consumed = true;
+        cl->conn.in.append(buf, *n);
+    }
+    if (consumed) (void)cl->ring.channel->notify();  // room for more requests
+    process_input(*cl);
+    finish_pass();
+    // Requests held back by quota-outstanding are served on the next turn.
+    Client* still = find(id);
+    if (!still) return {};
+    auto next = xs_parse(std::span<const char>(still->conn.in));
+    if (next && *next)
+        loop_.add_timer(std::chrono::milliseconds(0), [this, id] { return on_ring_event(id); });
+    return {};
+}
+
+void Server::write_ring(Client& cl) {
+    Connection& conn = cl.conn;
+    if (conn.pending_output() == 0) return;
+    auto* intf = static_cast<xenstore_domain_interface*>(cl.ring.page.data());
+    Ring responses = xenstore_responses(intf);
+    Result<std::size_t> n = responses.write(
+        std::span<const char>(conn.out.data() + conn.out_sent, conn.pending_output()));
+    if (!n) {
+        log_warnx(cat(conn.label, ": ", n.error().message, "; disconnecting"));
+        close_client(conn.id, "");
+        return;
+    }
+    conn.out_sent += *n;
+    if (conn.pending_output() == 0) {
+        conn.out.clear();
+        conn.out_sent = 0;
+    }
+    if (*n > 0) (void)cl.ring.channel->notify();
+}
+
+Result<std::uint64_t> Server::connect_ring(DomainId dom, const DomainEntry& entry) {
+    if (!rings_)
+        return make_error(cat("cannot connect domain ", dom,
+                              ": no hypervisor backend configured (see --hypervisor)"),
+                          ENOSYS);
+    Result<RingEndpoint> ep = rings_->connect(dom, entry.mfn, entry.port);
+    if (!ep) return ep.error().context(cat("cannot connect domain ", dom));
+    Client& cl = add_client(false);
+    cl.is_ring = true;
+    cl.ring = std::move(*ep);
+    cl.conn.caller = Caller{dom, false, entry.target, entry.has_target};
+    cl.conn.label = cat("domain ", dom);
+    std::uint64_t id = cl.conn.id;
+    Status s = loop_.add_fd(cl.ring.channel->fd(), EPOLLIN,
+                            [this, id](std::uint32_t) { return on_ring_event(id); });
+    if (!s) {
+        clients_.erase(id);
+        return std::move(s).error();
+    }
+    // Requests the guest queued while nobody listened (e.g. a restart).
+    loop_.add_timer(std::chrono::milliseconds(0), [this, id] { return on_ring_event(id); });
+    return id;
+}
+
+Status Server::persist_domain(DomainId dom) {
+    const DomainEntry& e = domains_.at(dom);
+    return store_.put_domain(dom, cat(e.mfn, " ", e.port, " ",
+                                      e.has_target ? std::to_string(e.target) : "-"));
+}
+
+Status Server::introduce(DomainId dom, std::uint64_t mfn, std::uint32_t port) {
+    auto it = domains_.find(dom);
+    if (it != domains_.end()) {
+        // Introducing again with the same ring is harmless (xend retries).
+        if (it->second.mfn == mfn && it->second.port == port) return {};
+        return make_error(cat("domain ", dom, " is already introduced"), EINVAL);
+    }
+    DomainEntry entry{mfn, port, 0, false, 0};
+    Result<std::uint64_t> id = connect_ring(dom, entry);
+    if (!id) return std::move(id).error();
+    entry.client = *id;
+    domains_[dom] = entry;
+    return persist_domain(dom);
+}
+
+Status Server::release(DomainId dom) {
+    auto it = domains_.find(dom);
+    if (it == domains_.end()) return make_error(cat("domain ", dom, " is not introduced"), ENOENT);
+    if (it->second.client) close_client(it->second.client, "released");
+    domains_.erase(it);
+    return store_.remove_domain(dom);
+}
+
+Status Server::resume(DomainId dom) {
+    if (!domains_.contains(dom))
+        return make_error(cat("domain ", dom, " is not introduced"), ENOENT);
+    return {};
+}
+
+bool Server::introduced(DomainId dom) const { return domains_.contains(dom); }
+
+Status Server::set_target(DomainId dom, DomainId target) {
+    auto it = domains_.find(dom);
+    if (it == domains_.end()) return make_error(cat("domain ", dom, " is not introduced"), ENOENT);
+    it->second.has_target = true;
+    it->second.target = target;
+    if (Client* cl = find(it->second.client)) {
+        cl->conn.caller.has_target = true;
+        cl->conn.caller.target = target;
+    }
+    return persist_domain(dom);
+}
+
+void Server::reconnect_domains() {
+    for (const auto& [dom, record] : store_.domains()) {
+        std::istringstream in(record);
+        DomainEntry entry;
+        std::string target;
+        if (!(in >> entry.mfn >> entry.port >> target)) {
+            log_warnx(cat("domain ", dom, ": unreadable record '", record, "' in the store"));
+            continue;
+        }
+        if (target != "-") {
+            auto [end, ec] = std::from_chars(target.data(), target.data() + target.size(),
+                                             entry.target);
+            entry.has_target = ec == std::errc() && end == target.data() + target.size();
+        }
+        Result<std::uint64_t> id = connect_ring(dom, entry);
+        if (id) entry.client = *id;
+        else log_warnx(id.error().message);
+        domains_[dom] = entry;
+    }
+}
+
+std::string Server::describe() const {
+    return cat("domains ", domains_.size(), "\nconnections ", clients_.size(), "\nnodes ",
+               store_.node_count(), "\nwatches ", watches_.size(), "\n");
+}
+
+}  // namespace xvm::xs

@@ -1,0 +1,200 @@
+#include "store.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "format.h"
+#include "path.h"
+
+namespace xvm::xs {
+namespace {
+
+const Perms kDefaultSpecialPerms{Perm{0, kPermNone}};
+constexpr std::string_view kSpecials[] = {"@introduceDomain", "@releaseDomain"};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> Store::load(std::unique_ptr<TdbFile> tdb) {
+    auto store = std::unique_ptr<Store>(new Store(std::move(tdb)));
+    for (std::string_view s : kSpecials) store->specials_[std::string(s)] = kDefaultSpecialPerms;
+    Status loaded = store->tdb_->for_each([&](std::string_view key, std::string_view value) {
+        return store->load_record(key, value);
+    });
+    if (!loaded) return std::move(loaded).error();
+    if (store->nodes_.empty()) {
+        Status root = store->put("/", "", Perms{Perm{0, kPermNone}});
+        if (!root) return std::move(root).error();
+        Status c = store->commit();
+        if (!c) return std::move(c).error();
+    }
+    Status linked = store->link_children();
+    if (!linked) return std::move(linked).error();
+    return store;
+}
+
+Status Store::load_record(std::string_view key, std::string_view value) {
+    if (key.starts_with(kDomainKeyPrefix)) {
+        std::string_view id = key.substr(sizeof kDomainKeyPrefix - 1);
+        DomainId dom = 0;
+        auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), dom);
+        if (ec != std::errc() || end != id.data() + id.size())
+            return make_error(cat("store: bad domain record key '", id, "'"), EIO);
+        domains_[dom] = value;
+        return {};
+    }
+    Result<NodeRecord> rec = decode_node(value);
+    if (!rec) return rec.error().context(cat("store: node ", key));
+    if (is_special(key)) {
+        specials_[std::string(key)] = rec->perms;
+        return {};
+    }
+    if (key.empty() || key[0] != '/')
+        return make_error(cat("store: record with invalid key '", key, "'"), EIO);
+    Node& node = nodes_[std::string(key)];
+    node.value = rec->value;
+    node.perms = std::move(rec->perms);
+    node.gen = next_gen();
+    count_owner(node.perms, 1);
+    return {};
+}
+
+// Children are not stored; every node but the root is its parent's child.
+Status Store::link_children() {
+    if (!nodes_.contains(std::string_view("/"))) return make_error("store: no root node", EIO);
+    for (auto& [path, node] : nodes_) {
+        if (path == "/") continue;
+        auto parent = nodes_.find(parent_of(path));
+        if (parent == nodes_.end())
+            return make_error(cat("store: node ", path, " has no parent (corrupt store)"), EIO);
+        parent->second.children.emplace_back(base_name(path));
+    }
+    return {};
+}
+
+const Node* Store::find(std::string_view path) const {
+    auto it = nodes_.find(path);
+    return it == nodes_.end() ? nullptr : &it->second;
+}
+
+void Store::count_owner(const Perms& perms, int delta) {
+    if (perms.empty()) return;
+    owned_[perms[0].dom] += delta;
+}
+
+std::uint32_t Store::owned_by(DomainId dom) const {
+    auto it = owned_.find(dom);
+    return it == owned_.end() ? 0 : it->second;
+}
+
+Status Store::write_record(const std::string& path, const Node& node) {
+    scratch_.clear();
+    encode_node(scratch_, node.perms, node.value);
+    return tdb_->store(path, scratch_);
+}
+
+Status Store::put(const std::string& path, std::string_view value, const Perms& perms) {
+    auto it = nodes_.find(path);
+    if (it == nodes_.end()) {
+        Node* parent = nullptr;
+        if (path != "/") {
+            auto p = nodes_.find(parent_of(path));
+            if (p == nodes_.end()) return make_error(cat("no parent for ", path), ENOENT);
+            parent = &p->second;
+        }
+        Node fresh{std::string(value), perms, {}, next_gen()};
+        Status s = write_record(path, fresh);
+        if (!s) return s;
+        if (parent) {
+            parent->children.emplace_back(base_name(path));
+            parent->gen = next_gen();
+        }
+        count_owner(perms, 1);
+        nodes_.emplace(path, std::move(fresh));
+        return {};
+    }
+    Node& node = it->second;
+    Perms old = node.perms;
+    node.value.assign(value);
+    node.perms = perms;
+    node.gen = next_gen();
+    if (!(old.empty() || perms.empty() || old[0].dom == perms[0].dom)) {
+        count_owner(old, -1);
+        count_owner(perms, 1);
+    }
+    return write_record(path, node);
+}
+
+void Store::remove_below(const std::string& path, Node& node, const RemovedFn& removed) {
+    for (const std::string& name : node.children) {
+        std::string child = child_path(path, name);
+        auto it = nodes_.find(child);
+        if (it == nodes_.end()) continue;
+        remove_below(child, it->second, removed);
+    }
+    // tdb errors here surface at commit(), which then fails the batch.
+    (void)tdb_->remove(path);
+    count_owner(node.perms, -1);
+    if (removed) removed(path, node.perms);
+    nodes_.erase(path);
+}
+
+Status Store::remove(const std::string& path, const RemovedFn& removed) {
+    auto it = nodes_.find(path);
+    if (it == nodes_.end() || path == "/") return make_error(cat("cannot remove ", path), EINVAL);
+    auto parent = nodes_.find(parent_of(path));
+    if (parent != nodes_.end()) {
+        auto& kids = parent->second.children;
+        auto k = std::find(kids.begin(), kids.end(), base_name(path));
+        if (k != kids.end()) kids.erase(k);
+        parent->second.gen = next_gen();
+    }
+    remove_below(path, it->second, removed);
+    return {};
+}
+
+const Perms* Store::special_perms(std::string_view path) const {
+    auto it = specials_.find(std::string(path));
+    return it == specials_.end() ? nullptr : &it->second;
+}
+
+Status Store::set_special_perms(const std::string& path, const Perms& perms) {
+    specials_[path] = perms;
+    scratch_.clear();
+    encode_node(scratch_, perms, "");
+    return tdb_->store(path, scratch_);
+}
+
+Status Store::put_domain(DomainId dom, std::string_view record) {
+    domains_[dom] = record;
+    return tdb_->store(cat(kDomainKeyPrefix, dom), record);
+}
+
+Status Store::remove_domain(DomainId dom) {
+    domains_.erase(dom);
+    return tdb_->remove(cat(kDomainKeyPrefix, dom));
+}
+
+std::string Store::check() const {
+    std::vector<std::string> problems;
+    std::size_t records = 0;
+    Status s = tdb_->for_each([&](std::string_view key, std::string_view value) -> Status {
+        if (key.empty() || key[0] != '/') return {};
+        ++records;
+        const Node* node = find(key);
+        Result<NodeRecord> rec = decode_node(value);
+        if (!node) problems.push_back(cat(key, " is in the tdb but not in memory"));
+        else if (!rec || rec->value != node->value || rec->perms != node->perms)
+            problems.push_back(cat(key, " differs between tdb and memory"));
+        return {};
+    });
+    if (!s) problems.push_back(s.error().message);
+    if (records != nodes_.size())
+        problems.push_back(cat("tdb has ", records, " nodes, memory ", nodes_.size()));
+    for (const auto& [path, node] : nodes_)
+        for (const std::string& name : node.children)
+            if (!nodes_.contains(child_path(path, name)))
+                problems.push_back(cat(path, " lists missing child ", name));
+    return join(problems, "\n");
+}
+
+}  // namespace xvm::xs

@@ -1,0 +1,57 @@
+#include "watch.h"
+
+#include "format.h"
+#include "path.h"
+
+namespace xvm::xs {
+
+Status WatchTable::add(Connection* conn, const std::string& path, std::string_view token,
+                       std::size_t strip) {
+    auto [first, last] = by_path_.equal_range(path);
+    for (auto it = first; it != last; ++it)
+        if (it->second.conn == conn && it->second.token == token)
+            return make_error(cat("watch ", path, " exists"), EEXIST);
+    by_path_.emplace(path, Watch{conn, std::string(token), strip});
+    return {};
+}
+
+Status WatchTable::remove(Connection* conn, std::string_view path, std::string_view token) {
+    auto [first, last] = by_path_.equal_range(path);
+    for (auto it = first; it != last; ++it) {
+        if (it->second.conn == conn && it->second.token == token) {
+            by_path_.erase(it);
+            return {};
+        }
+    }
+    return make_error(cat("no watch ", path), ENOENT);
+}
+
+void WatchTable::remove_all(Connection* conn,
+                            const std::vector<std::pair<std::string, std::string>>& watches) {
+    for (const auto& [path, token] : watches) (void)remove(conn, path, token);
+}
+
+void WatchTable::fire(std::string_view path, const Perms* perms, const Deliver& deliver) const {
+    if (by_path_.empty()) return;
+    // Special events match only watches on exactly that name.
+    std::string_view at = path;
+    while (true) {
+        auto [first, last] = by_path_.equal_range(at);
+        for (auto it = first; it != last; ++it) deliver(it->second, path, perms);
+        if (at == "/" || is_special(at)) break;
+        at = parent_of(at);
+    }
+}
+
+void WatchTable::fire_below(std::string_view root,
+                            const std::function<bool(std::string_view)>& existed,
+                            const Deliver& deliver) const {
+    if (root == "/") root = "";  // every absolute path is below the root
+    for (const auto& [path, w] : by_path_) {
+        if (path.size() <= root.size() || !path.starts_with(root) || path[root.size()] != '/')
+            continue;
+        if (!existed(path)) deliver(w, path, nullptr);
+    }
+}
+
+}  // namespace xvm::xs
