@@ -182,15 +182,6 @@ Output capture(const std::vector<std::string>& argv, const std::map<std::string,
     return o;
 }
 
-bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (true) {
-        if (done()) return true;
-        if (std::chrono::steady_clock::now() >= deadline) return false;
-        ::usleep(20 * 1000);
-    }
-}
-
 void write_file(const std::string& path, const std::string& text) {
     std::ofstream f(path);
     f << text;

@@ -87,11 +87,6 @@ struct Output {
 Output capture(const std::vector<std::string>& argv,
                const std::map<std::string, std::string>& env = {});
 
-// Polls `done` every 20 ms until it holds or `timeout` passes - the way
-// tests wait for readiness (never a bare sleep).
-bool eventually(const std::function<bool()>& done,
-                std::chrono::milliseconds timeout = std::chrono::seconds(15));
-
 void write_file(const std::string& path, const std::string& text);
 
 // Fields of /proc/PID/status ("Uid" -> "60\t60\t60\t60").
@@ -101,9 +96,11 @@ std::map<std::string, std::string> proc_status(pid_t pid);
 // starts with `prefix` (e.g. "/path/xvm-guest --domid 3 ").
 std::vector<pid_t> processes_with_cmdline(const std::string& prefix);
 
-// Re-checks `done` until it holds or `timeout` passes; between checks it
-// waits for `fd` to become readable (when >= 0) or for at most 5 ms. Never
-// a fixed sleep: the deadline only bounds a failure.
-bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout, int fd = -1);
+// Re-checks `done` until it holds or `timeout` passes - the way tests wait
+// for readiness; between checks it waits for `fd` to become readable (when
+// >= 0) or for at most 5 ms. Never a fixed sleep: the deadline only bounds
+// a failure.
+bool eventually(const std::function<bool()>& done,
+                std::chrono::milliseconds timeout = std::chrono::seconds(15), int fd = -1);
 
 }  // namespace xvm::test
