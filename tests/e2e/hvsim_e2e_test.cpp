@@ -50,8 +50,9 @@ TEST_F(HvsimE2E, LifecycleSeenInInfoListAndSubscription) {
 
     ASSERT_TRUE(hv_->domain_unpause(*dom));
     ASSERT_TRUE(wait_state(*dom, [](const DomainInfo& i) { return (i.running || i.blocked) && !i.paused; }));
-    pid_t pid = guest_pid(*dom);
-    ASSERT_GT(pid, 0);
+    // The guest is exec'ed after hvsim reports the domain running.
+    pid_t pid = -1;
+    ASSERT_TRUE(eventually([&] { return (pid = guest_pid(*dom)) > 0; }, 5s));
 
     ASSERT_TRUE(hv_->domain_pause(*dom));
     ASSERT_TRUE(wait_state(*dom, [](const DomainInfo& i) { return i.paused && !i.running; }));

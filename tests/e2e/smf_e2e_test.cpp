@@ -146,7 +146,8 @@ TEST_F(StartdE2E, RestartingStartdKeepsOnlineServicesRunning) {
 }
 
 TEST_F(StartdE2E, RestartRunsStopThenStart) {
-    ASSERT_EQ(svcadm({"enable", "-rs", "daemon"}).status, 0);
+    auto enabled = svcadm({"enable", "-rs", "daemon"});
+    ASSERT_EQ(enabled.status, 0) << enabled.err;
     auto pids = members("site/daemon:default");
     ASSERT_EQ(svcadm({"restart", "daemon"}).status, 0);
     ASSERT_TRUE(eventually([&] {
