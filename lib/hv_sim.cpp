@@ -9,8 +9,11 @@
 // belong to its connection - they end when the Hypervisor is destroyed.
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <mutex>
 
 #include "fd_passing.h"
@@ -21,6 +24,11 @@
 
 namespace xvm {
 namespace {
+
+// The longest any request takes is a destroy (hvsim waits up to 5 s for the
+// guest process to die) or a dump of a large memory image; a client must
+// not hang forever on a stuck hvsim.
+constexpr std::chrono::seconds kReplyTimeout{60};
 
 Status write_one(int fd) {
     const std::uint64_t one = 1;
@@ -126,6 +134,9 @@ Result<Reply> SimHypervisor::read_reply(std::string_view op) {
             return reply;
         }
         auto n = recv_with_fds(sock_.get(), buf, reply.fds);
+        if (!n && n.error().code == EAGAIN)
+            return make_error(cat("hvsim ", op, ": no answer within ", kReplyTimeout.count(), " s"),
+                              ETIMEDOUT);
         if (!n) return n.error().context(cat("hvsim ", op));
         if (*n == 0) return make_error(cat("hvsim ", op, ": hvsim closed the connection"), EPIPE);
         in_.append(buf, *n);
@@ -347,6 +358,9 @@ Result<std::unique_ptr<DomainEvents>> SimHypervisor::subscribe_domain_events() {
 Result<std::unique_ptr<Hypervisor>> open_sim_hypervisor(const std::string& socket) {
     auto fd = connect_unix(socket);
     if (!fd) return fd.error().context("cannot reach the simulated hypervisor (is hvsim running?)");
+    timeval tv{.tv_sec = kReplyTimeout.count(), .tv_usec = 0};
+    if (::setsockopt(fd->get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0)
+        return errno_error("cannot set the hvsim reply timeout");
     auto hv = std::make_unique<SimHypervisor>(std::move(*fd));
     // hvsim refuses peers without xvm_control on their first request: ask
     // now so the refusal is reported here, once, with its reason.

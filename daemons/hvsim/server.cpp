@@ -100,8 +100,13 @@ Status Server::on_readable(std::uint64_t id) {
         Reply reply;
         auto request = hv_decode_request((*frame)->code, (*frame)->payload);
         std::size_t used = (*frame)->wire_size();
-        if (!request) reply = error_reply(request.error());
-        else reply = dispatch(conn, id, *request);
+        if (!request) {
+            log_warnx(cat("hvsim: bad request from uid ", conn.peer.uid, " pid ", conn.peer.pid,
+                          ": ", request.error().message));
+            reply = error_reply(request.error());
+        } else {
+            reply = dispatch(conn, id, *request);
+        }
         conn.in.erase(0, used);
         std::string out;
         hv_append_frame(out, static_cast<std::uint32_t>(reply.code), reply.payload);

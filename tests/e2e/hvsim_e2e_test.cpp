@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "hv_peers.h"
+#include "hv_proto.h"
+#include "unix_socket.h"
 #include "hvsim_fixture.h"
 
 namespace xvm::test {
@@ -148,6 +150,36 @@ TEST_F(HvsimE2E, XenstorePeerTalksToTheGuestAndShutsItDown) {
     auto info = hv_->domain_info(*dom);
     EXPECT_EQ(info->shutdown_reason, ShutdownReason::kPoweroff);
     EXPECT_EQ(xs->store()[path + "/control/shutdown"], "") << "the guest acknowledges";
+}
+
+// Every control/shutdown request a guest obeys ends in the matching reason.
+TEST_F(HvsimE2E, ShutdownRequestsMapToReasons) {
+    const std::pair<const char*, ShutdownReason> cases[] = {
+        {"halt", ShutdownReason::kPoweroff},
+        {"reboot", ShutdownReason::kReboot},
+        {"suspend", ShutdownReason::kSuspend},
+        {"crash", ShutdownReason::kCrash},
+    };
+    for (const auto& [request, reason] : cases) {
+        auto dom = hv_->domain_create(config(16));
+        ASSERT_TRUE(dom);
+        auto xs = XenstorePeer::attach(*hv_, *dom);
+        ASSERT_TRUE(xs);
+        ASSERT_TRUE(hv_->domain_unpause(*dom));
+        std::string path = "/local/domain/" + std::to_string(*dom);
+        ASSERT_TRUE(eventually([&] { return xs->pump() && xs->store().count(path + "/data/booted"); },
+                               10s, xs->fd()));
+        xs->set(path + "/control/shutdown", request);
+        ASSERT_TRUE(eventually([&] {
+            xs->pump();
+            auto i = hv_->domain_info(*dom);
+            return i && i->shutdown;
+        }, 10s, xs->fd())) << request;
+        auto info = hv_->domain_info(*dom);
+        EXPECT_EQ(info->shutdown_reason, reason) << request;
+        EXPECT_EQ(info->crashed, reason == ShutdownReason::kCrash) << request;
+        ASSERT_TRUE(hv_->domain_destroy(*dom));
+    }
 }
 
 TEST_F(HvsimE2E, IgnoreShutdownBehaviourIgnores) {
@@ -323,6 +355,49 @@ TEST_F(HvsimE2E, CoreDumpSaveAndRestore) {
     ASSERT_FALSE(bad);
     EXPECT_NE(bad.error().message.find("cannot restore"), std::string::npos) << bad.error().message;
     EXPECT_EQ(hv_->domain_list()->size(), 2u) << "a bad image changes nothing";
+}
+
+// Reads one reply frame from a raw connection: {code, payload}, or code -1
+// when the connection closed.
+std::pair<int, std::string> raw_reply(int fd) {
+    std::string in;
+    char buf[4096];
+    for (;;) {
+        auto frame = hv_parse_frame(in);
+        if (frame && *frame) return {static_cast<int>((*frame)->code), std::string((*frame)->payload)};
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, 5000) != 1) return {-2, "timeout"};
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n <= 0) return {-1, "closed"};
+        in.append(buf, static_cast<std::size_t>(n));
+    }
+}
+
+TEST_F(HvsimE2E, BadRequestsGetErrorsAndBrokenFramingDisconnects) {
+    auto fd = connect_unix(root_ / "/var/run/xvm/hvsim.sock");
+    ASSERT_TRUE(fd);
+    std::string frame;
+    hv_append_frame(frame, static_cast<std::uint32_t>(HvOp::kSetMaxMemory), std::string(4, '\0'));
+    ASSERT_EQ(::write(fd->get(), frame.data(), frame.size()), static_cast<ssize_t>(frame.size()));
+    auto [code, message] = raw_reply(fd->get());
+    EXPECT_EQ(code, EINVAL);
+    EXPECT_EQ(message, "SET_MAX_MEMORY request: payload ends before field kib");
+    frame.clear();
+    hv_append_frame(frame, 4711, "");
+    ASSERT_EQ(::write(fd->get(), frame.data(), frame.size()), static_cast<ssize_t>(frame.size()));
+    EXPECT_EQ(raw_reply(fd->get()).first, ENOSYS);
+    // Still served after bad requests.
+    frame.clear();
+    hv_append_frame(frame, static_cast<std::uint32_t>(HvOp::kPhysinfo), "");
+    ASSERT_EQ(::write(fd->get(), frame.data(), frame.size()), static_cast<ssize_t>(frame.size()));
+    EXPECT_EQ(raw_reply(fd->get()).first, 0);
+    // A frame longer than the protocol allows ends the connection.
+    std::uint32_t header[2] = {1, kHvMaxPayload + 1};
+    ASSERT_EQ(::write(fd->get(), header, sizeof header), static_cast<ssize_t>(sizeof header));
+    EXPECT_EQ(raw_reply(fd->get()).first, -1);
+    EXPECT_TRUE(eventually([&] { return log().find("broke framing") != std::string::npos; }, 5s));
+    EXPECT_NE(log().find("bad request from uid 0"), std::string::npos);
+    EXPECT_TRUE(hv_->physinfo()) << "other clients are unaffected";
 }
 
 // hvsim restart: documented clean failure. Guests die with hvsim; a new
