@@ -52,8 +52,8 @@ TEST_F(HvsimE2E, LifecycleSeenInInfoListAndSubscription) {
 
     ASSERT_TRUE(hv_->domain_unpause(*dom));
     ASSERT_TRUE(wait_state(*dom, [](const DomainInfo& i) { return (i.running || i.blocked) && !i.paused; }));
-    pid_t pid = guest_pid(*dom);
-    ASSERT_GT(pid, 0);
+    pid_t pid = -1;  // found once the launcher's child has exec'd the guest
+    ASSERT_TRUE(eventually([&] { return (pid = guest_pid(*dom)) > 0; }, 5s));
 
     ASSERT_TRUE(hv_->domain_pause(*dom));
     ASSERT_TRUE(wait_state(*dom, [](const DomainInfo& i) { return i.paused && !i.running; }));
