@@ -28,7 +28,10 @@ TEST_F(HvsimE2E, LifecycleSeenInInfoListAndSubscription) {
     EXPECT_EQ(phys->free_kib, 512u * 1024);
 
     (void)events_->ack();
-    auto dom = hv_->domain_create(config(64));
+    DomainConfig c = config(64);
+    c.ssidref = 0x10002;  // an ACM label reference, kept and reported as given
+    c.hvm = true;
+    auto dom = hv_->domain_create(c);
     ASSERT_TRUE(dom) << dom.error().message;
     // The subscription fired for the create.
     pollfd p{events_->fd(), POLLIN, 0};
@@ -39,6 +42,8 @@ TEST_F(HvsimE2E, LifecycleSeenInInfoListAndSubscription) {
     EXPECT_FALSE(info->running || info->blocked || info->shutdown);
     EXPECT_EQ(info->memory_kib, 64u * 1024);
     EXPECT_EQ(info->uuid[0], 0x42);
+    EXPECT_EQ(info->ssidref, 0x10002u);
+    EXPECT_TRUE(info->hvm);
     EXPECT_NE(info->store_port, 0u);
     EXPECT_NE(info->console_port, info->store_port);
     EXPECT_EQ(hv_->physinfo()->free_kib, 448u * 1024);
