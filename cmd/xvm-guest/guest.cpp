@@ -141,9 +141,23 @@ void Guest::on_memory_target(std::string_view value) {
     }
     if (kib == state_->memory_kib) return;
     console_.print(cat("xvm-guest: balloon: ", state_->memory_kib, " KiB -> ", kib, " KiB\n"));
-    state_->memory_kib = kib;
     tell_hvsim(cat("balloon ", kib));
-    xs_.write(path_ + "/memory/actual", cat(kib));
+}
+
+void Guest::from_hvsim(std::string_view line) {
+    std::string_view word = line.substr(0, line.find(' '));
+    std::string_view arg = word.size() < line.size() ? line.substr(word.size() + 1) : "";
+    std::uint64_t kib = 0;
+    auto [end, ec] = std::from_chars(arg.data(), arg.data() + arg.size(), kib);
+    if (ec != std::errc() || end != arg.data() + arg.size()) return;
+    if (word == "balloon-done") {
+        state_->memory_kib = kib;
+        console_.print(cat("xvm-guest: balloon: now ", kib, " KiB\n"));
+        if (!path_.empty()) xs_.write(path_ + "/memory/actual", cat(kib));
+    } else if (word == "balloon-refused") {
+        console_.print(cat("xvm-guest: balloon: the hypervisor refused ", kib, " KiB; staying at ",
+                           state_->memory_kib, " KiB\n"));
+    }
 }
 
 std::string Guest::mem_report() const {

@@ -62,6 +62,8 @@ public:
     bool boot();
     // A line typed on the console.
     void command(std::string_view line);
+    // A line from hvsim on the control channel (guest_abi.h).
+    void from_hvsim(std::string_view line);
     // True once the domain asked hvsim to end it.
     bool finished() const { return finished_; }
 

@@ -92,10 +92,21 @@ int run(int argc, char** argv) {
         if (Status s = drain(kConsoleWaitFd); !s) return s;
         return pump_all();
     });
+    std::string from_hvsim;
     if (ok) ok = loop.value()->add_fd(kControlFd, EPOLLIN, [&](std::uint32_t) {
-        char c;
-        if (::read(kControlFd, &c, 1) <= 0) loop.value()->stop();  // hvsim went away
-        return Status();
+        char buf[256];
+        ssize_t n = ::read(kControlFd, buf, sizeof buf);
+        if (n <= 0) {
+            loop.value()->stop();  // hvsim went away
+            return Status();
+        }
+        from_hvsim.append(buf, static_cast<std::size_t>(n));
+        for (std::size_t nl; (nl = from_hvsim.find('\n')) != std::string::npos;) {
+            guest.from_hvsim(std::string_view(from_hvsim).substr(0, nl));
+            from_hvsim.erase(0, nl + 1);
+        }
+        if (from_hvsim.size() > kMaxControlLine) from_hvsim.clear();  // not a line of ours
+        return pump_all();
     });
     if (!ok) return log_error(ok.error()), 2;
     if (running) (void)pump_all();  // first requests; a corrupt ring shows on the next wake-up

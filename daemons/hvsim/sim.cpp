@@ -250,7 +250,12 @@ Status Sim::guest_says(DomId dom, std::string_view line) {
         auto [end, ec] = std::from_chars(arg.data(), arg.data() + arg.size(), kib);
         if (ec != std::errc() || end != arg.data() + arg.size())
             return make_error(cat("domain ", dom, ": balloon size '", arg, "' is not a number"));
-        return set_memory_target(dom, kib);
+        Status done = set_memory_target(dom, kib);
+        std::string answer = cat(done ? "balloon-done " : "balloon-refused ", kib, "\n");
+        // One short line on a socket the guest drains: it fits; if the
+        // guest stopped reading, it is its own balloon driver that waits.
+        (void)!::write(guests_.at(dom).process->control.get(), answer.data(), answer.size());
+        return done;
     }
     return make_error(cat("domain ", dom, ": unknown control message '", line, "'"));
 }

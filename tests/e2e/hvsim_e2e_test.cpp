@@ -146,6 +146,19 @@ TEST_F(HvsimE2E, XenstorePeerTalksToTheGuestAndShutsItDown) {
     ASSERT_TRUE(serve_until([&] { return xs->store()[path + "/memory/actual"] == "49152"; }));
     ASSERT_TRUE(wait_state(*dom, [](const DomainInfo& i) { return i.memory_kib == 49152; }));
     EXPECT_EQ(hv_->physinfo()->free_kib, (512u - 48u) * 1024);
+    // Beyond its maximum (= its initial 64 MiB): refused, and the guest
+    // neither claims it nor changes hvsim's accounting.
+    auto console = ConsolePeer::attach(*hv_, *dom);
+    ASSERT_TRUE(console);
+    xs->set(path + "/memory/target", "131072");
+    ASSERT_TRUE(eventually([&] {
+        xs->pump();
+        console->pump();
+        return console->text().find("the hypervisor refused 131072 KiB; staying at 49152 KiB") !=
+               std::string::npos;
+    }, 10s, console->fd())) << console->text();
+    EXPECT_EQ(xs->store()[path + "/memory/actual"], "49152");
+    EXPECT_EQ(hv_->domain_info(*dom)->memory_kib, 49152u);
 
     xs->set(path + "/control/shutdown", "poweroff");
     ASSERT_TRUE(serve_until([&] {
