@@ -20,6 +20,7 @@
 
 #include "format.h"
 #include "log.h"
+#include "dump.h"
 #include "sim.h"
 
 namespace xvm::hvsim {
@@ -81,16 +82,9 @@ Status copy_sparse(int src, off_t src_off, std::uint64_t len, int dst, off_t dst
     return {};
 }
 
-struct DumpHeader {
-    DomId domid = 0;
-    DomainConfig config;
-    std::uint64_t memory_kib = 0;
-    bool shutdown = false;
-    ShutdownReason reason = ShutdownReason::kPoweroff;
-    std::uint64_t image_bytes = 0;
-};
+}  // namespace
 
-Result<DumpHeader> read_header(int fd, off_t& offset) {
+Result<DumpHeader> read_dump_header(int fd, off_t& offset) {
     std::uint32_t len = 0;
     if (Status s = read_all(fd, &len, 4, 0, "the dump header"); !s) return std::move(s).error();
     if (len > kMaxHeader)
@@ -116,14 +110,15 @@ Result<DumpHeader> read_header(int fd, off_t& offset) {
     h.reason = static_cast<ShutdownReason>(reason);
     h.image_bytes = r.u64("image bytes");
     if (Status s = r.finish(); !s) return std::move(s).error();
+    constexpr std::uint64_t kMaxKib = 1ull << 40;  // 1 EiB: beyond any host
+    if (h.memory_kib > kMaxKib)
+        return make_error(cat("dump claims ", h.memory_kib, " KiB of memory, more than ", kMaxKib));
     if (h.image_bytes > h.memory_kib * 1024 + kPageSize)
         return make_error(cat("dump memory image of ", h.image_bytes, " bytes does not fit ",
                               h.memory_kib, " KiB"));
     offset = 4 + static_cast<off_t>(len);
     return h;
 }
-
-}  // namespace
 
 Status Sim::core_dump(DomId dom, int fd) const {
     auto g = guest(dom);
@@ -169,7 +164,7 @@ Status Sim::save(DomId dom, int fd) {
 
 Result<DomId> Sim::restore(int fd) {
     off_t offset = 0;
-    auto h = read_header(fd, offset);
+    auto h = read_dump_header(fd, offset);
     if (!h) return h.error().context("cannot restore");
     DomainConfig config = h->config;
     config.memory_kib = h->memory_kib;
