@@ -8,6 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "hv_peers.h"
 #include "hv_proto.h"
 #include "unix_socket.h"
@@ -18,7 +20,23 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class HvsimE2E : public HvsimFixture {};
+class HvsimE2E : public HvsimFixture {
+protected:
+    // After an operation: the subscription fired (its fd became readable
+    // within 5 s, then acked), and the domain's entry in the domain list
+    // satisfies `pred`.
+    void expect_event_and_listed(DomId dom, const std::function<bool(const DomainInfo&)>& pred) {
+        pollfd p{events_->fd(), POLLIN, 0};
+        ASSERT_EQ(::poll(&p, 1, 5000), 1) << "no state-change event";
+        ASSERT_TRUE(events_->ack());
+        auto list = hv_->domain_list();
+        ASSERT_TRUE(list);
+        auto it = std::find_if(list->begin(), list->end(),
+                               [&](const DomainInfo& i) { return i.domid == dom; });
+        ASSERT_NE(it, list->end()) << "domain " << dom << " not listed";
+        EXPECT_TRUE(pred(*it)) << "listed state of domain " << dom;
+    }
+};
 
 TEST_F(HvsimE2E, LifecycleSeenInInfoListAndSubscription) {
     auto phys = hv_->physinfo();
@@ -55,20 +73,30 @@ TEST_F(HvsimE2E, LifecycleSeenInInfoListAndSubscription) {
     EXPECT_EQ((*list)[0].memory_kib, 512u * 1024);
     EXPECT_EQ((*list)[1].domid, *dom);
 
+    ASSERT_TRUE(events_->ack());
     ASSERT_TRUE(hv_->domain_unpause(*dom));
+    expect_event_and_listed(*dom, [](const DomainInfo& i) { return !i.paused && !i.shutdown; });
     ASSERT_TRUE(wait_state(*dom, [](const DomainInfo& i) { return (i.running || i.blocked) && !i.paused; }));
     pid_t pid = -1;  // found once the launcher's child has exec'd the guest
     ASSERT_TRUE(eventually([&] { return (pid = guest_pid(*dom)) > 0; }, 5s));
 
+    ASSERT_TRUE(events_->ack());
     ASSERT_TRUE(hv_->domain_pause(*dom));
+    expect_event_and_listed(*dom, [](const DomainInfo& i) { return i.paused && !i.running && !i.blocked; });
     ASSERT_TRUE(wait_state(*dom, [](const DomainInfo& i) { return i.paused && !i.running; }));
     EXPECT_TRUE(eventually([&] { return proc_status(pid)["State"].rfind("T", 0) == 0; }, 5s))
         << "a paused guest process is stopped";
 
+    ASSERT_TRUE(events_->ack());
     ASSERT_TRUE(hv_->domain_unpause(*dom));
+    expect_event_and_listed(*dom, [](const DomainInfo& i) { return !i.paused; });
     ASSERT_TRUE(wait_state(*dom, [](const DomainInfo& i) { return !i.paused; }));
 
+    ASSERT_TRUE(events_->ack());
     ASSERT_TRUE(hv_->domain_shutdown(*dom, ShutdownReason::kReboot));
+    expect_event_and_listed(*dom, [](const DomainInfo& i) {
+        return i.shutdown && i.shutdown_reason == ShutdownReason::kReboot && !i.running;
+    });
     ASSERT_TRUE(wait_state(*dom, [](const DomainInfo& i) {
         return i.shutdown && i.shutdown_reason == ShutdownReason::kReboot && !i.crashed;
     }));
