@@ -57,7 +57,9 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
     Options o;
     o.socket = root_path("/var/run/xvm/hvsim.sock");
     o.state_dir = root_path("/var/run/xvm/hvsim");
-    o.guest_program = XVM_GUEST_PROGRAM;
+    // The installed default lives under the root like everything else; an
+    // explicit --guest is taken as given.
+    o.guest_program = root_path(XVM_GUEST_PROGRAM);
     std::vector<std::string> errors;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
