@@ -108,17 +108,20 @@ int main(int argc, char** argv) {
     }
     test::TempRoot root;
     ::setenv("XVM_ROOT", root.path().c_str(), 1);
-    test::Child hvsim = test::Child::spawn({HVSIM_PROGRAM, "--guest", GUEST_PROGRAM, "--memory-mib",
-                                            "65536", "--dom0-mib", "1024"},
-                                           {{"XVM_ROOT", root.path()}}, root / "/hvsim.log");
+    test::Child hvsim = test::Child::spawn(
+        {HVSIM_PROGRAM, "--guest", GUEST_PROGRAM, "--memory-mib", "65536", "--dom0-mib", "1024"},
+        {{"XVM_ROOT", root.path()}}, root / "/hvsim.log");
     std::unique_ptr<Hypervisor> hv;
-    test::eventually([&] {
-        auto h = open_hypervisor(Backend::kSim);
-        if (h) hv = std::move(*h);
-        return hv != nullptr;
-    }, seconds(10));
+    test::eventually(
+        [&] {
+            auto h = open_hypervisor(Backend::kSim);
+            if (h) hv = std::move(*h);
+            return hv != nullptr;
+        },
+        seconds(10));
     if (!hv) {
-        std::fprintf(stderr, "hvsim_bench: hvsim did not start:\n%s", test::read_file(root / "/hvsim.log").c_str());
+        std::fprintf(stderr, "hvsim_bench: hvsim did not start:\n%s",
+                     test::read_file(root / "/hvsim.log").c_str());
         return 1;
     }
 
@@ -151,7 +154,8 @@ int main(int argc, char** argv) {
     std::printf("| measurement | median (us) | p99 (us) | median / baseline |\n");
     std::printf("|---|---:|---:|---:|\n");
     auto row = [&](const char* name, Stats s) {
-        std::printf("| %s | %.1f | %.1f | %.1f |\n", name, s.median_us, s.p99_us, s.median_us / base.median_us);
+        std::printf("| %s | %.1f | %.1f | %.1f |\n", name, s.median_us, s.p99_us,
+                    s.median_us / base.median_us);
     };
     row("eventfd ping-pong, 2 processes (baseline)", base);
     row("console round trip to a guest (evtchn + rings + shell)", rtt);

@@ -63,7 +63,13 @@ constexpr bool table_complete() {
 static_assert(table_complete(), "kOps must list every HvOp in order");
 
 enum InfoFlag : std::uint8_t {
-    kRunning = 1, kBlocked = 2, kPaused = 4, kShutdown = 8, kCrashed = 16, kDying = 32, kHvm = 64,
+    kRunning = 1,
+    kBlocked = 2,
+    kPaused = 4,
+    kShutdown = 8,
+    kCrashed = 16,
+    kDying = 32,
+    kHvm = 64,
 };
 
 }  // namespace
@@ -328,7 +334,8 @@ Result<HvRequest> hv_decode_request(std::uint32_t code, std::string_view payload
         case Shape::kDomPage: {
             q.dom = r.u32("domid");
             std::uint8_t page = r.u8("page");
-            if (page > 1) r.fail(cat("page ", unsigned{page}, " is neither xenstore (0) nor console (1)"));
+            if (page > 1)
+                r.fail(cat("page ", unsigned{page}, " is neither xenstore (0) nor console (1)"));
             q.page = static_cast<HvPage>(page);
             break;
         }

@@ -104,16 +104,18 @@ int serve(const Options& o, Launcher& launcher, PrivDb db, UniqueFd listen_fd) {
     Server server(**loop, **sim, std::move(db), std::move(listen_fd));
     Status ok = server.start();
     // Nothing is ever read here outside a request: readable means EOF.
-    if (ok) ok = (*loop)->add_fd(launcher.fd(), EPOLLIN, [&](std::uint32_t) {
-        log_warnx("the guest launcher exited: stopping");
-        (*loop)->stop();
-        return Status();
-    });
-    for (int signo : {SIGTERM, SIGINT})
-        if (ok) ok = (*loop)->add_signal(signo, [&](const signalfd_siginfo&) {
+    if (ok)
+        ok = (*loop)->add_fd(launcher.fd(), EPOLLIN, [&](std::uint32_t) {
+            log_warnx("the guest launcher exited: stopping");
             (*loop)->stop();
             return Status();
         });
+    for (int signo : {SIGTERM, SIGINT})
+        if (ok)
+            ok = (*loop)->add_signal(signo, [&](const signalfd_siginfo&) {
+                (*loop)->stop();
+                return Status();
+            });
     if (!ok) return log_error(ok.error()), kExitFatal;
     ::signal(SIGPIPE, SIG_IGN);
     log_info(cat("ready on ", o.socket, ": ", o.host.cpus, " CPUs, ", o.host.memory_kib / 1024,
@@ -157,4 +159,6 @@ int run(int argc, char** argv) {
 }  // namespace
 }  // namespace xvm::hvsim
 
-int main(int argc, char** argv) { return xvm::hvsim::run(argc, argv); }
+int main(int argc, char** argv) {
+    return xvm::hvsim::run(argc, argv);
+}

@@ -30,14 +30,20 @@ void apply_setting(Options& o, std::string_view name, std::string_view value,
     std::uint64_t n = 0;
     constexpr std::uint64_t kMaxMib = 1ull << 30;  // 1 PiB: beyond any host
     if (name == "cpus") {
-        if (parse_number(value, 1, kMaxVcpus, n)) o.host.cpus = static_cast<std::uint32_t>(n);
-        else errors.push_back(cat("cpus: '", value, "' is not in 1..", kMaxVcpus));
+        if (parse_number(value, 1, kMaxVcpus, n))
+            o.host.cpus = static_cast<std::uint32_t>(n);
+        else
+            errors.push_back(cat("cpus: '", value, "' is not in 1..", kMaxVcpus));
     } else if (name == "memory-mib") {
-        if (parse_number(value, 1, kMaxMib, n)) o.host.memory_kib = n * 1024;
-        else errors.push_back(cat("memory-mib: '", value, "' is not in 1..", kMaxMib));
+        if (parse_number(value, 1, kMaxMib, n))
+            o.host.memory_kib = n * 1024;
+        else
+            errors.push_back(cat("memory-mib: '", value, "' is not in 1..", kMaxMib));
     } else if (name == "dom0-mib") {
-        if (parse_number(value, 1, kMaxMib, n)) o.host.dom0_kib = n * 1024;
-        else errors.push_back(cat("dom0-mib: '", value, "' is not in 1..", kMaxMib));
+        if (parse_number(value, 1, kMaxMib, n))
+            o.host.dom0_kib = n * 1024;
+        else
+            errors.push_back(cat("dom0-mib: '", value, "' is not in 1..", kMaxMib));
     } else if (name == "socket") {
         o.socket = value;
     } else if (name == "state-dir") {

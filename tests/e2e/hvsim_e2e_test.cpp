@@ -12,8 +12,8 @@
 
 #include "hv_peers.h"
 #include "hv_proto.h"
-#include "unix_socket.h"
 #include "hvsim_fixture.h"
+#include "unix_socket.h"
 
 namespace xvm::test {
 namespace {
@@ -21,7 +21,7 @@ namespace {
 using namespace std::chrono_literals;
 
 class HvsimE2E : public HvsimFixture {
-protected:
+  protected:
     // After an operation: the subscription fired (its fd became readable
     // within 5 s, then acked), and the domain's entry in the domain list
     // satisfies `pred`.
@@ -76,13 +76,15 @@ TEST_F(HvsimE2E, LifecycleSeenInInfoListAndSubscription) {
     ASSERT_TRUE(events_->ack());
     ASSERT_TRUE(hv_->domain_unpause(*dom));
     expect_event_and_listed(*dom, [](const DomainInfo& i) { return !i.paused && !i.shutdown; });
-    ASSERT_TRUE(wait_state(*dom, [](const DomainInfo& i) { return (i.running || i.blocked) && !i.paused; }));
+    ASSERT_TRUE(wait_state(
+        *dom, [](const DomainInfo& i) { return (i.running || i.blocked) && !i.paused; }));
     pid_t pid = -1;  // found once the launcher's child has exec'd the guest
     ASSERT_TRUE(eventually([&] { return (pid = guest_pid(*dom)) > 0; }, 5s));
 
     ASSERT_TRUE(events_->ack());
     ASSERT_TRUE(hv_->domain_pause(*dom));
-    expect_event_and_listed(*dom, [](const DomainInfo& i) { return i.paused && !i.running && !i.blocked; });
+    expect_event_and_listed(
+        *dom, [](const DomainInfo& i) { return i.paused && !i.running && !i.blocked; });
     ASSERT_TRUE(wait_state(*dom, [](const DomainInfo& i) { return i.paused && !i.running; }));
     EXPECT_TRUE(eventually([&] { return proc_status(pid)["State"].rfind("T", 0) == 0; }, 5s))
         << "a paused guest process is stopped";
@@ -122,10 +124,15 @@ TEST_F(HvsimE2E, BannerOnConsoleAndShellAcrossProcesses) {
     ASSERT_TRUE(console) << console.error().message;
     ASSERT_TRUE(hv_->domain_unpause(*dom));
     auto has = [&](const std::string& s) {
-        return eventually([&] { console->pump(); return console->text().find(s) != std::string::npos; },
-                          10s, console->fd());
+        return eventually(
+            [&] {
+                console->pump();
+                return console->text().find(s) != std::string::npos;
+            },
+            10s, console->fd());
     };
-    ASSERT_TRUE(has("xvm-guest 1.0: domain " + std::to_string(*dom) + " booting (kernel "
+    ASSERT_TRUE(has("xvm-guest 1.0: domain " + std::to_string(*dom) +
+                    " booting (kernel "
                     "'/boot/vmlinuz-test', extra 'quiet', 32768 KiB, 1 vcpus)"))
         << console->text();
     ASSERT_TRUE(has("console ready"));
@@ -142,8 +149,12 @@ TEST_F(HvsimE2E, BannerOnConsoleAndShellAcrossProcesses) {
     console->keep_text(false);
     std::uint64_t before = console->bytes();
     console->type("spew 1\n");
-    ASSERT_TRUE(eventually([&] { console->pump(); return console->bytes() - before >= (1u << 20); },
-                           20s, console->fd()));
+    ASSERT_TRUE(eventually(
+        [&] {
+            console->pump();
+            return console->bytes() - before >= (1u << 20);
+        },
+        20s, console->fd()));
     EXPECT_EQ(console->bytes() - before, 1u << 20);
 
     console->keep_text(true);
@@ -179,12 +190,16 @@ TEST_F(HvsimE2E, XenstorePeerTalksToTheGuestAndShutsItDown) {
     auto console = ConsolePeer::attach(*hv_, *dom);
     ASSERT_TRUE(console);
     xs->set(path + "/memory/target", "131072");
-    ASSERT_TRUE(eventually([&] {
-        xs->pump();
-        console->pump();
-        return console->text().find("the hypervisor refused 131072 KiB; staying at 49152 KiB") !=
-               std::string::npos;
-    }, 10s, console->fd())) << console->text();
+    ASSERT_TRUE(eventually(
+        [&] {
+            xs->pump();
+            console->pump();
+            return console->text().find(
+                       "the hypervisor refused 131072 KiB; staying at 49152 KiB") !=
+                   std::string::npos;
+        },
+        10s, console->fd()))
+        << console->text();
     EXPECT_EQ(xs->store()[path + "/memory/actual"], "49152");
     EXPECT_EQ(hv_->domain_info(*dom)->memory_kib, 49152u);
 
@@ -213,14 +228,17 @@ TEST_F(HvsimE2E, ShutdownRequestsMapToReasons) {
         ASSERT_TRUE(xs);
         ASSERT_TRUE(hv_->domain_unpause(*dom));
         std::string path = "/local/domain/" + std::to_string(*dom);
-        ASSERT_TRUE(eventually([&] { return xs->pump() && xs->store().count(path + "/data/booted"); },
-                               10s, xs->fd()));
+        ASSERT_TRUE(eventually(
+            [&] { return xs->pump() && xs->store().count(path + "/data/booted"); }, 10s, xs->fd()));
         xs->set(path + "/control/shutdown", request);
-        ASSERT_TRUE(eventually([&] {
-            xs->pump();
-            auto i = hv_->domain_info(*dom);
-            return i && i->shutdown;
-        }, 10s, xs->fd())) << request;
+        ASSERT_TRUE(eventually(
+            [&] {
+                xs->pump();
+                auto i = hv_->domain_info(*dom);
+                return i && i->shutdown;
+            },
+            10s, xs->fd()))
+            << request;
         auto info = hv_->domain_info(*dom);
         EXPECT_EQ(info->shutdown_reason, reason) << request;
         EXPECT_EQ(info->crashed, reason == ShutdownReason::kCrash) << request;
@@ -236,14 +254,16 @@ TEST_F(HvsimE2E, IgnoreShutdownBehaviourIgnores) {
     ASSERT_TRUE(xs && console);
     ASSERT_TRUE(hv_->domain_unpause(*dom));
     std::string path = "/local/domain/" + std::to_string(*dom);
-    ASSERT_TRUE(eventually([&] { return xs->pump() && xs->store().count(path + "/data/booted"); }, 10s,
-                           xs->fd()));
+    ASSERT_TRUE(eventually([&] { return xs->pump() && xs->store().count(path + "/data/booted"); },
+                           10s, xs->fd()));
     xs->set(path + "/control/shutdown", "reboot");
-    ASSERT_TRUE(eventually([&] {
-        xs->pump();
-        console->pump();
-        return console->text().find("ignoring shutdown request 'reboot'") != std::string::npos;
-    }, 10s, console->fd()));
+    ASSERT_TRUE(eventually(
+        [&] {
+            xs->pump();
+            console->pump();
+            return console->text().find("ignoring shutdown request 'reboot'") != std::string::npos;
+        },
+        10s, console->fd()));
     EXPECT_FALSE(hv_->domain_info(*dom)->shutdown);
 }
 
@@ -336,7 +356,8 @@ std::string open_as(const std::string& user) {
             ::setgid(pw->pw_gid) < 0 || ::setuid(pw->pw_uid) < 0)
             ::_exit(3);
         auto hv = open_hypervisor(Backend::kSim);
-        std::string answer = hv ? "0 ok" : std::to_string(hv.error().code) + " " + hv.error().message;
+        std::string answer =
+            hv ? "0 ok" : std::to_string(hv.error().code) + " " + hv.error().message;
         (void)!::write(fds[1], answer.data(), answer.size());
         ::_exit(0);
     }
@@ -360,7 +381,8 @@ TEST_F(HvsimE2E, PeerWithoutXvmControlIsRefused) {
         << refused;
     EXPECT_EQ(open_as("xvmh-ctl"), "0 ok");
     std::string uid = std::to_string(users.uid("xvmh-none"));
-    EXPECT_TRUE(eventually([&] { return log().find("uid " + uid) != std::string::npos; }, 5s)) << log();
+    EXPECT_TRUE(eventually([&] { return log().find("uid " + uid) != std::string::npos; }, 5s))
+        << log();
 }
 
 TEST_F(HvsimE2E, CoreDumpSaveAndRestore) {
@@ -369,8 +391,12 @@ TEST_F(HvsimE2E, CoreDumpSaveAndRestore) {
     auto console = ConsolePeer::attach(*hv_, *dom);
     ASSERT_TRUE(console);
     ASSERT_TRUE(hv_->domain_unpause(*dom));
-    ASSERT_TRUE(eventually([&] { console->pump(); return console->text().find("console ready") != std::string::npos; },
-                           10s, console->fd()));
+    ASSERT_TRUE(eventually(
+        [&] {
+            console->pump();
+            return console->text().find("console ready") != std::string::npos;
+        },
+        10s, console->fd()));
     std::string core = root_ / "/core.dump";
     ASSERT_TRUE(hv_->core_dump(*dom, core));
     std::string dump = read_file(core);
@@ -390,8 +416,12 @@ TEST_F(HvsimE2E, CoreDumpSaveAndRestore) {
     auto again = ConsolePeer::attach(*hv_, *restored);
     ASSERT_TRUE(again);
     ASSERT_TRUE(hv_->domain_unpause(*restored));
-    ASSERT_TRUE(eventually([&] { again->pump(); return again->text().find("resumed (boot 2") != std::string::npos; },
-                           10s, again->fd()))
+    ASSERT_TRUE(eventually(
+        [&] {
+            again->pump();
+            return again->text().find("resumed (boot 2") != std::string::npos;
+        },
+        10s, again->fd()))
         << again->text();
 
     int fd = ::open((root_ / "/garbage").c_str(), O_WRONLY | O_CREAT, 0600);
@@ -410,7 +440,8 @@ std::pair<int, std::string> raw_reply(int fd) {
     char buf[4096];
     for (;;) {
         auto frame = hv_parse_frame(in);
-        if (frame && *frame) return {static_cast<int>((*frame)->code), std::string((*frame)->payload)};
+        if (frame && *frame)
+            return {static_cast<int>((*frame)->code), std::string((*frame)->payload)};
         pollfd p{fd, POLLIN, 0};
         if (::poll(&p, 1, 5000) != 1) return {-2, "timeout"};
         ssize_t n = ::read(fd, buf, sizeof buf);
