@@ -10,8 +10,8 @@ namespace xvm {
 
 Status send_with_fds(int sock, std::span<const char> data, std::span<const int> fds) {
     if (fds.size() > kMaxPassedFds)
-        return make_error(cat("cannot pass ", fds.size(), " descriptors: at most ",
-                              kMaxPassedFds, " per message"));
+        return make_error(cat("cannot pass ", fds.size(), " descriptors: at most ", kMaxPassedFds,
+                              " per message"));
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxPassedFds)]{};
     std::size_t sent = 0;
     while (sent < data.size()) {

@@ -8,35 +8,51 @@
 namespace xvm {
 namespace {
 
+// The payload each request carries: its "size rule".
+enum class Shape : std::uint8_t {
+    kNone,        // nothing
+    kConfig,      // DomainConfig
+    kDom,         // u32 domid
+    kDomReason,   // u32 domid, u8 reason
+    kDomKib,      // u32 domid, u64 KiB
+    kDomCount,    // u32 domid, u32 count
+    kAffinity,    // u32 domid, u32 vcpu, u32 n, n x u32 cpu
+    kDomRemote,   // u32 domid, u32 remote domid
+    kRemotePort,  // u32 remote domid, u32 port
+    kDomPage,     // u32 domid, u8 page
+};
+
 struct OpEntry {
     HvOp op;
     std::string_view name;
     bool takes_fd;
+    Shape shape;
 };
 
-// op -> name and whether a descriptor rides with the request; indexed by op.
+// op -> name, whether a descriptor rides with the request, payload shape;
+// indexed by op.
 constexpr std::array<OpEntry, static_cast<std::size_t>(HvOp::kEnd)> kOps = {{
-    {HvOp{0}, "UNKNOWN", false},
-    {HvOp::kPhysinfo, "PHYSINFO", false},
-    {HvOp::kDomainCreate, "DOMAIN_CREATE", false},
-    {HvOp::kDomainDestroy, "DOMAIN_DESTROY", false},
-    {HvOp::kDomainPause, "DOMAIN_PAUSE", false},
-    {HvOp::kDomainUnpause, "DOMAIN_UNPAUSE", false},
-    {HvOp::kDomainShutdown, "DOMAIN_SHUTDOWN", false},
-    {HvOp::kDomainInfo, "DOMAIN_INFO", false},
-    {HvOp::kDomainList, "DOMAIN_LIST", false},
-    {HvOp::kSetMaxMemory, "SET_MAX_MEMORY", false},
-    {HvOp::kSetMemoryTarget, "SET_MEMORY_TARGET", false},
-    {HvOp::kSetVcpus, "SET_VCPUS", false},
-    {HvOp::kSetAffinity, "SET_AFFINITY", false},
-    {HvOp::kVcpuInfo, "VCPU_INFO", false},
-    {HvOp::kEvtchnAllocUnbound, "EVTCHN_ALLOC_UNBOUND", false},
-    {HvOp::kEvtchnBind, "EVTCHN_BIND", false},
-    {HvOp::kMapPage, "MAP_PAGE", false},
-    {HvOp::kCoreDump, "CORE_DUMP", true},
-    {HvOp::kSave, "SAVE", true},
-    {HvOp::kRestore, "RESTORE", true},
-    {HvOp::kSubscribe, "SUBSCRIBE", false},
+    {HvOp{0}, "UNKNOWN", false, Shape::kNone},
+    {HvOp::kPhysinfo, "PHYSINFO", false, Shape::kNone},
+    {HvOp::kDomainCreate, "DOMAIN_CREATE", false, Shape::kConfig},
+    {HvOp::kDomainDestroy, "DOMAIN_DESTROY", false, Shape::kDom},
+    {HvOp::kDomainPause, "DOMAIN_PAUSE", false, Shape::kDom},
+    {HvOp::kDomainUnpause, "DOMAIN_UNPAUSE", false, Shape::kDom},
+    {HvOp::kDomainShutdown, "DOMAIN_SHUTDOWN", false, Shape::kDomReason},
+    {HvOp::kDomainInfo, "DOMAIN_INFO", false, Shape::kDom},
+    {HvOp::kDomainList, "DOMAIN_LIST", false, Shape::kNone},
+    {HvOp::kSetMaxMemory, "SET_MAX_MEMORY", false, Shape::kDomKib},
+    {HvOp::kSetMemoryTarget, "SET_MEMORY_TARGET", false, Shape::kDomKib},
+    {HvOp::kSetVcpus, "SET_VCPUS", false, Shape::kDomCount},
+    {HvOp::kSetAffinity, "SET_AFFINITY", false, Shape::kAffinity},
+    {HvOp::kVcpuInfo, "VCPU_INFO", false, Shape::kDom},
+    {HvOp::kEvtchnAllocUnbound, "EVTCHN_ALLOC_UNBOUND", false, Shape::kDomRemote},
+    {HvOp::kEvtchnBind, "EVTCHN_BIND", false, Shape::kRemotePort},
+    {HvOp::kMapPage, "MAP_PAGE", false, Shape::kDomPage},
+    {HvOp::kCoreDump, "CORE_DUMP", true, Shape::kDom},
+    {HvOp::kSave, "SAVE", true, Shape::kDom},
+    {HvOp::kRestore, "RESTORE", true, Shape::kNone},
+    {HvOp::kSubscribe, "SUBSCRIBE", false, Shape::kNone},
 }};
 
 constexpr bool table_complete() {
@@ -47,7 +63,13 @@ constexpr bool table_complete() {
 static_assert(table_complete(), "kOps must list every HvOp in order");
 
 enum InfoFlag : std::uint8_t {
-    kRunning = 1, kBlocked = 2, kPaused = 4, kShutdown = 8, kCrashed = 16, kDying = 32, kHvm = 64,
+    kRunning = 1,
+    kBlocked = 2,
+    kPaused = 4,
+    kShutdown = 8,
+    kCrashed = 16,
+    kDying = 32,
+    kHvm = 64,
 };
 
 }  // namespace
@@ -265,26 +287,16 @@ Result<HvRequest> hv_decode_request(std::uint32_t code, std::string_view payload
     HvRequest q;
     q.op = static_cast<HvOp>(code);
     WireReader r(payload, cat(hv_op_name(code), " request"));
-    switch (q.op) {
-        case HvOp::kPhysinfo:
-        case HvOp::kDomainList:
-        case HvOp::kRestore:
-        case HvOp::kSubscribe:
-        case HvOp::kEnd:
+    switch (kOps[code].shape) {
+        case Shape::kNone:
             break;
-        case HvOp::kDomainCreate:
+        case Shape::kConfig:
             q.config = hv_get_config(r);
             break;
-        case HvOp::kDomainDestroy:
-        case HvOp::kDomainPause:
-        case HvOp::kDomainUnpause:
-        case HvOp::kDomainInfo:
-        case HvOp::kVcpuInfo:
-        case HvOp::kCoreDump:
-        case HvOp::kSave:
+        case Shape::kDom:
             q.dom = r.u32("domid");
             break;
-        case HvOp::kDomainShutdown: {
+        case Shape::kDomReason: {
             q.dom = r.u32("domid");
             std::uint8_t reason = r.u8("reason");
             if (reason > static_cast<std::uint8_t>(ShutdownReason::kWatchdog))
@@ -292,16 +304,15 @@ Result<HvRequest> hv_decode_request(std::uint32_t code, std::string_view payload
             q.reason = static_cast<ShutdownReason>(reason);
             break;
         }
-        case HvOp::kSetMaxMemory:
-        case HvOp::kSetMemoryTarget:
+        case Shape::kDomKib:
             q.dom = r.u32("domid");
             q.kib = r.u64("kib");
             break;
-        case HvOp::kSetVcpus:
+        case Shape::kDomCount:
             q.dom = r.u32("domid");
             q.number = r.u32("count");
             break;
-        case HvOp::kSetAffinity: {
+        case Shape::kAffinity: {
             q.dom = r.u32("domid");
             q.number = r.u32("vcpu");
             std::uint32_t n = r.u32("cpu count");
@@ -312,18 +323,19 @@ Result<HvRequest> hv_decode_request(std::uint32_t code, std::string_view payload
             for (std::uint32_t k = 0; k < n; ++k) q.cpus.push_back(r.u32("cpu"));
             break;
         }
-        case HvOp::kEvtchnAllocUnbound:
+        case Shape::kDomRemote:
             q.dom = r.u32("domid");
             q.remote = r.u32("remote domid");
             break;
-        case HvOp::kEvtchnBind:
+        case Shape::kRemotePort:
             q.remote = r.u32("remote domid");
             q.number = r.u32("remote port");
             break;
-        case HvOp::kMapPage: {
+        case Shape::kDomPage: {
             q.dom = r.u32("domid");
             std::uint8_t page = r.u8("page");
-            if (page > 1) r.fail(cat("page ", unsigned{page}, " is neither xenstore (0) nor console (1)"));
+            if (page > 1)
+                r.fail(cat("page ", unsigned{page}, " is neither xenstore (0) nor console (1)"));
             q.page = static_cast<HvPage>(page);
             break;
         }
@@ -334,60 +346,50 @@ Result<HvRequest> hv_decode_request(std::uint32_t code, std::string_view payload
 
 std::string hv_encode_request(const HvRequest& q) {
     WireWriter w;
-    switch (q.op) {
-        case HvOp::kPhysinfo:
-        case HvOp::kDomainList:
-        case HvOp::kRestore:
-        case HvOp::kSubscribe:
-        case HvOp::kEnd:
+    auto code = static_cast<std::uint32_t>(q.op);
+    Shape shape = code < kOps.size() ? kOps[code].shape : Shape::kNone;
+    switch (shape) {
+        case Shape::kNone:
             break;
-        case HvOp::kDomainCreate:
+        case Shape::kConfig:
             hv_put_config(w, q.config);
             break;
-        case HvOp::kDomainDestroy:
-        case HvOp::kDomainPause:
-        case HvOp::kDomainUnpause:
-        case HvOp::kDomainInfo:
-        case HvOp::kVcpuInfo:
-        case HvOp::kCoreDump:
-        case HvOp::kSave:
+        case Shape::kDom:
             w.u32(q.dom);
             break;
-        case HvOp::kDomainShutdown:
+        case Shape::kDomReason:
             w.u32(q.dom);
             w.u8(static_cast<std::uint8_t>(q.reason));
             break;
-        case HvOp::kSetMaxMemory:
-        case HvOp::kSetMemoryTarget:
+        case Shape::kDomKib:
             w.u32(q.dom);
             w.u64(q.kib);
             break;
-        case HvOp::kSetVcpus:
+        case Shape::kDomCount:
             w.u32(q.dom);
             w.u32(q.number);
             break;
-        case HvOp::kSetAffinity:
+        case Shape::kAffinity:
             w.u32(q.dom);
             w.u32(q.number);
             w.u32(static_cast<std::uint32_t>(q.cpus.size()));
             for (std::uint32_t cpu : q.cpus) w.u32(cpu);
             break;
-        case HvOp::kEvtchnAllocUnbound:
+        case Shape::kDomRemote:
             w.u32(q.dom);
             w.u32(q.remote);
             break;
-        case HvOp::kEvtchnBind:
+        case Shape::kRemotePort:
             w.u32(q.remote);
             w.u32(q.number);
             break;
-        case HvOp::kMapPage:
+        case Shape::kDomPage:
             w.u32(q.dom);
             w.u8(static_cast<std::uint8_t>(q.page));
             break;
     }
     std::string out;
-    std::string payload = w.take();
-    hv_append_frame(out, static_cast<std::uint32_t>(q.op), payload);
+    hv_append_frame(out, code, w.take());
     return out;
 }
 

@@ -98,7 +98,7 @@ std::string hv_encode_request(const HvRequest& request);
 // the first short read every further read yields 0 and finish() reports the
 // field that was missing.
 class WireWriter {
-public:
+  public:
     void u8(std::uint8_t v) { raw(&v, 1); }
     void u32(std::uint32_t v) { raw(&v, 4); }
     void u64(std::uint64_t v) { raw(&v, 8); }
@@ -106,12 +106,12 @@ public:
     void raw(const void* p, std::size_t n) { out_.append(static_cast<const char*>(p), n); }
     std::string take() { return std::move(out_); }
 
-private:
+  private:
     std::string out_;
 };
 
 class WireReader {
-public:
+  public:
     WireReader(std::string_view in, std::string_view what) : in_(in), what_(what) {}
     std::uint8_t u8(std::string_view field);
     std::uint32_t u32(std::string_view field);
@@ -122,7 +122,7 @@ public:
     Status finish() const;
     void fail(std::string message);
 
-private:
+  private:
     bool take(std::size_t n, std::string_view field);
     std::string_view in_;
     std::string what_;

@@ -8,7 +8,9 @@
 namespace xvm {
 namespace {
 
-std::string payload_of(const std::string& frame) { return frame.substr(kHvHeaderSize); }
+std::string payload_of(const std::string& frame) {
+    return frame.substr(kHvHeaderSize);
+}
 
 TEST(HvProto, FrameIncompleteThenComplete) {
     std::string frame;
@@ -68,14 +70,16 @@ TEST(HvProto, EveryOpRoundTrips) {
 }
 
 TEST(HvProto, ShortPayloadNamesTheMissingField) {
-    auto d = hv_decode_request(static_cast<std::uint32_t>(HvOp::kSetMaxMemory), std::string("\1\0\0\0", 4));
+    auto d = hv_decode_request(static_cast<std::uint32_t>(HvOp::kSetMaxMemory),
+                               std::string("\1\0\0\0", 4));
     ASSERT_FALSE(d);
     EXPECT_EQ(d.error().code, EINVAL);
     EXPECT_EQ(d.error().message, "SET_MAX_MEMORY request: payload ends before field kib");
 }
 
 TEST(HvProto, TrailingBytesAreRefused) {
-    auto d = hv_decode_request(static_cast<std::uint32_t>(HvOp::kDomainPause), std::string(5, '\0'));
+    auto d =
+        hv_decode_request(static_cast<std::uint32_t>(HvOp::kDomainPause), std::string(5, '\0'));
     ASSERT_FALSE(d);
     EXPECT_EQ(d.error().message, "DOMAIN_PAUSE request: 1 unexpected bytes after the last field");
 }

@@ -7,20 +7,29 @@
 //
 // Lifetimes: dom0 ports bound through this object, and the subscription,
 // belong to its connection - they end when the Hypervisor is destroyed.
+#include "hv_sim.h"
+
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <mutex>
 
 #include "fd_passing.h"
 #include "format.h"
 #include "hv_proto.h"
-#include "hv_sim.h"
 #include "unix_socket.h"
 
 namespace xvm {
 namespace {
+
+// The longest any request takes is a destroy (hvsim waits up to 5 s for the
+// guest process to die) or a dump of a large memory image; a client must
+// not hang forever on a stuck hvsim.
+constexpr std::chrono::seconds kReplyTimeout{60};
 
 Status write_one(int fd) {
     const std::uint64_t one = 1;
@@ -35,7 +44,7 @@ Status drain(int fd) {
 }
 
 class SimEventChannel final : public EventChannel {
-public:
+  public:
     SimEventChannel(std::uint32_t port, UniqueFd wait, UniqueFd notify)
         : port_(port), wait_(std::move(wait)), notify_(std::move(notify)) {}
     std::uint32_t local_port() const override { return port_; }
@@ -43,19 +52,19 @@ public:
     Status notify() override { return write_one(notify_.get()); }
     Status ack() override { return drain(wait_.get()); }
 
-private:
+  private:
     std::uint32_t port_;
     UniqueFd wait_;
     UniqueFd notify_;
 };
 
 class SimDomainEvents final : public DomainEvents {
-public:
+  public:
     explicit SimDomainEvents(UniqueFd fd) : fd_(std::move(fd)) {}
     int fd() const override { return fd_.get(); }
     Status ack() override { return drain(fd_.get()); }
 
-private:
+  private:
     UniqueFd fd_;
 };
 
@@ -65,7 +74,7 @@ struct Reply {
 };
 
 class SimHypervisor final : public Hypervisor {
-public:
+  public:
     explicit SimHypervisor(UniqueFd sock) : sock_(std::move(sock)) {}
 
     Result<Reply> call(const HvRequest& q, int fd = -1);
@@ -89,14 +98,16 @@ public:
     Result<std::uint32_t> evtchn_alloc_unbound(DomId dom, DomId remote) override;
     Result<std::unique_ptr<EventChannel>> evtchn_bind_interdomain(DomId remote,
                                                                   std::uint32_t port) override;
-    Result<Mapping> map_xenstore_page(DomId dom) override { return map_page(dom, HvPage::kXenstore); }
+    Result<Mapping> map_xenstore_page(DomId dom) override {
+        return map_page(dom, HvPage::kXenstore);
+    }
     Result<Mapping> map_console_page(DomId dom) override { return map_page(dom, HvPage::kConsole); }
     Status core_dump(DomId dom, const std::string& path) override;
     Status save(DomId dom, const std::string& path) override;
     Result<DomId> restore(const std::string& path) override;
     Result<std::unique_ptr<DomainEvents>> subscribe_domain_events() override;
 
-private:
+  private:
     Status simple(HvOp op, DomId dom) {
         HvRequest q;
         q.op = op;
@@ -126,6 +137,9 @@ Result<Reply> SimHypervisor::read_reply(std::string_view op) {
             return reply;
         }
         auto n = recv_with_fds(sock_.get(), buf, reply.fds);
+        if (!n && n.error().code == EAGAIN)
+            return make_error(cat("hvsim ", op, ": no answer within ", kReplyTimeout.count(), " s"),
+                              ETIMEDOUT);
         if (!n) return n.error().context(cat("hvsim ", op));
         if (*n == 0) return make_error(cat("hvsim ", op, ": hvsim closed the connection"), EPIPE);
         in_.append(buf, *n);
@@ -209,8 +223,7 @@ Result<std::vector<DomainInfo>> SimHypervisor::domain_list() {
     WireReader r(reply->payload, "DOMAIN_LIST reply");
     std::uint32_t n = r.u32("count");
     std::vector<DomainInfo> out;
-    for (std::uint32_t i = 0; i < n && i < kHvMaxList; ++i)
-        out.push_back(hv_get_info(r));
+    for (std::uint32_t i = 0; i < n && i < kHvMaxList; ++i) out.push_back(hv_get_info(r));
     if (Status s = r.finish(); !s) return std::move(s).error();
     return out;
 }
@@ -283,8 +296,9 @@ Result<std::unique_ptr<EventChannel>> SimHypervisor::evtchn_bind_interdomain(Dom
     std::uint32_t local = r.u32("port");
     if (Status s = r.finish(); !s) return std::move(s).error();
     if (reply->fds.size() != 2)
-        return make_error(cat("EVTCHN_BIND reply carried ", reply->fds.size(),
-                              " descriptors instead of 2"), EPROTO);
+        return make_error(
+            cat("EVTCHN_BIND reply carried ", reply->fds.size(), " descriptors instead of 2"),
+            EPROTO);
     return std::unique_ptr<EventChannel>(std::make_unique<SimEventChannel>(
         local, std::move(reply->fds[0]), std::move(reply->fds[1])));
 }
@@ -297,8 +311,8 @@ Result<Mapping> SimHypervisor::map_page(DomId dom, HvPage page) {
     auto reply = call(q);
     if (!reply) return std::move(reply).error();
     if (reply->fds.size() != 1)
-        return make_error(cat("MAP_PAGE reply carried ", reply->fds.size(),
-                              " descriptors instead of 1"), EPROTO);
+        return make_error(
+            cat("MAP_PAGE reply carried ", reply->fds.size(), " descriptors instead of 1"), EPROTO);
     auto m = Mapping::map_shared(reply->fds[0].get(), 4096, PROT_READ | PROT_WRITE);
     if (!m) return m.error().context(cat("cannot map a page of domain ", dom));
     return m;
@@ -337,9 +351,11 @@ Result<std::unique_ptr<DomainEvents>> SimHypervisor::subscribe_domain_events() {
     auto reply = call(q);
     if (!reply) return std::move(reply).error();
     if (reply->fds.size() != 1)
-        return make_error(cat("SUBSCRIBE reply carried ", reply->fds.size(),
-                              " descriptors instead of 1"), EPROTO);
-    return std::unique_ptr<DomainEvents>(std::make_unique<SimDomainEvents>(std::move(reply->fds[0])));
+        return make_error(
+            cat("SUBSCRIBE reply carried ", reply->fds.size(), " descriptors instead of 1"),
+            EPROTO);
+    return std::unique_ptr<DomainEvents>(
+        std::make_unique<SimDomainEvents>(std::move(reply->fds[0])));
 }
 
 }  // namespace
@@ -347,6 +363,9 @@ Result<std::unique_ptr<DomainEvents>> SimHypervisor::subscribe_domain_events() {
 Result<std::unique_ptr<Hypervisor>> open_sim_hypervisor(const std::string& socket) {
     auto fd = connect_unix(socket);
     if (!fd) return fd.error().context("cannot reach the simulated hypervisor (is hvsim running?)");
+    timeval tv{.tv_sec = kReplyTimeout.count(), .tv_usec = 0};
+    if (::setsockopt(fd->get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0)
+        return errno_error("cannot set the hvsim reply timeout");
     auto hv = std::make_unique<SimHypervisor>(std::move(*fd));
     // hvsim refuses peers without xvm_control on their first request: ask
     // now so the refusal is reported here, once, with its reason.

@@ -24,10 +24,12 @@ Error not_implemented(std::string_view op) {
     return make_error(cat("xen backend: ", op, " is not implemented"), ENOSYS);
 }
 
-Error xen_error(std::string_view what) { return errno_error(cat("xen backend: ", what)); }
+Error xen_error(std::string_view what) {
+    return errno_error(cat("xen backend: ", what));
+}
 
 class XenEventChannel final : public EventChannel {
-public:
+  public:
     XenEventChannel(xenevtchn_handle* h, std::uint32_t port) : h_(h), port_(port) {}
     ~XenEventChannel() override { xenevtchn_close(h_); }
     std::uint32_t local_port() const override { return port_; }
@@ -45,18 +47,18 @@ public:
         return {};
     }
 
-private:
+  private:
     xenevtchn_handle* h_;
     std::uint32_t port_;
 };
 
 class XenDomainEvents final : public DomainEvents {
-public:
+  public:
     explicit XenDomainEvents(xenevtchn_handle* h) : channel_(h, 0) {}
     int fd() const override { return channel_.fd(); }
     Status ack() override { return channel_.ack(); }
 
-private:
+  private:
     XenEventChannel channel_;
 };
 
@@ -83,7 +85,7 @@ DomainInfo to_info(const xc_domaininfo_t& x) {
 }
 
 class XenHypervisor final : public Hypervisor {
-public:
+  public:
     explicit XenHypervisor(xc_interface* xch) : xch_(xch) {}
     ~XenHypervisor() override { xc_interface_close(xch_); }
 
@@ -95,7 +97,9 @@ public:
                         .free_kib = x.free_pages * (XC_PAGE_SIZE / 1024)};
     }
     // Building a domain needs libxenguest/libxenlight; not done here.
-    Result<DomId> domain_create(const DomainConfig&) override { return not_implemented("domain create"); }
+    Result<DomId> domain_create(const DomainConfig&) override {
+        return not_implemented("domain create");
+    }
     Status domain_destroy(DomId dom) override {
         return check(xc_domain_destroy(xch_, dom), cat("destroy domain ", dom));
     }
@@ -128,7 +132,9 @@ public:
     }
     // On Xen the target is the guest's balloon driver's business, set
     // through xenstore memory/target.
-    Status set_memory_target(DomId, std::uint64_t) override { return not_implemented("memory target"); }
+    Status set_memory_target(DomId, std::uint64_t) override {
+        return not_implemented("memory target");
+    }
     Status set_vcpus_online(DomId, std::uint32_t) override { return not_implemented("vcpu count"); }
     Status set_vcpu_affinity(DomId, std::uint32_t, const std::vector<std::uint32_t>&) override {
         return not_implemented("vcpu affinity");
@@ -152,8 +158,12 @@ public:
         return std::unique_ptr<EventChannel>(
             std::make_unique<XenEventChannel>(h, static_cast<std::uint32_t>(local)));
     }
-    Result<Mapping> map_xenstore_page(DomId) override { return not_implemented("xenstore page mapping"); }
-    Result<Mapping> map_console_page(DomId) override { return not_implemented("console page mapping"); }
+    Result<Mapping> map_xenstore_page(DomId) override {
+        return not_implemented("xenstore page mapping");
+    }
+    Result<Mapping> map_console_page(DomId) override {
+        return not_implemented("console page mapping");
+    }
     Status core_dump(DomId, const std::string&) override { return not_implemented("core dump"); }
     Status save(DomId, const std::string&) override { return not_implemented("save"); }
     Result<DomId> restore(const std::string&) override { return not_implemented("restore"); }
@@ -168,7 +178,7 @@ public:
         return std::unique_ptr<DomainEvents>(std::make_unique<XenDomainEvents>(h));
     }
 
-private:
+  private:
     static Status check(int rc, std::string_view what) {
         if (rc < 0) return xen_error(what);
         return {};
@@ -180,7 +190,8 @@ private:
 
 Result<std::unique_ptr<Hypervisor>> open_xen_hypervisor() {
     xc_interface* xch = xc_interface_open(nullptr, nullptr, 0);
-    if (xch == nullptr) return xen_error("cannot open the Xen control interface (/dev/xen/privcmd)");
+    if (xch == nullptr)
+        return xen_error("cannot open the Xen control interface (/dev/xen/privcmd)");
     return std::unique_ptr<Hypervisor>(std::make_unique<XenHypervisor>(xch));
 }
 

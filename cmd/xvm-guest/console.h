@@ -10,8 +10,8 @@
 #include <functional>
 #include <string>
 
-#include "ring.h"
 #include "result.h"
+#include "ring.h"
 
 namespace xvm::guest {
 
@@ -19,7 +19,7 @@ inline constexpr std::size_t kMaxLine = 256;
 inline constexpr std::size_t kMaxQueued = 64 * 1024;
 
 class Console {
-public:
+  public:
     using LineFn = std::function<void(std::string_view line)>;
 
     Console(xencons_interface* page, int notify_fd) : page_(page), notify_fd_(notify_fd) {}
@@ -34,7 +34,7 @@ public:
     // Moves bytes both ways; call on every console event-channel wake-up.
     Status pump();
 
-private:
+  private:
     void refill();
     void notify();
 

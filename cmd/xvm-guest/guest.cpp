@@ -17,10 +17,14 @@ Behaviour parse_behaviour(const std::string& kernel, const std::string& extra) {
     while (words >> w) {
         // A kernel path names its behaviour in its last component.
         std::string_view word = std::string_view(w).substr(w.rfind('/') + 1);
-        if (word == "crash-on-boot") b.crash_on_boot = true;
-        else if (word == "die-on-boot") b.die_on_boot = true;
-        else if (word == "ignore-shutdown") b.ignore_shutdown = true;
-        else if (word == "no-xenstore") b.no_xenstore = true;
+        if (word == "crash-on-boot")
+            b.crash_on_boot = true;
+        else if (word == "die-on-boot")
+            b.die_on_boot = true;
+        else if (word == "ignore-shutdown")
+            b.ignore_shutdown = true;
+        else if (word == "no-xenstore")
+            b.no_xenstore = true;
     }
     return b;
 }
@@ -52,9 +56,9 @@ bool Guest::boot() {
                            " KiB)\n"));
     } else {
         state_->memory_kib = args_.memory_kib;
-        console_.print(cat("xvm-guest 1.0: domain ", args_.domid, " booting (kernel '", args_.kernel,
-                           "', extra '", args_.extra, "', ", args_.memory_kib, " KiB, ",
-                           args_.vcpus, " vcpus)\n"));
+        console_.print(cat("xvm-guest 1.0: domain ", args_.domid, " booting (kernel '",
+                           args_.kernel, "', extra '", args_.extra, "', ", args_.memory_kib,
+                           " KiB, ", args_.vcpus, " vcpus)\n"));
     }
     (void)console_.pump();
     if (behaviour_.die_on_boot) {
@@ -69,14 +73,15 @@ bool Guest::boot() {
     }
     if (!behaviour_.no_xenstore) {
         std::string id = cat(args_.domid);
-        xs_.request(XS_GET_DOMAIN_PATH, std::string_view(id.c_str(), id.size() + 1),
-                    [this](int err, std::string_view path) {
-                        if (err != 0) {
-                            console_.print(cat("xvm-guest: GET_DOMAIN_PATH failed: error ", err, "\n"));
-                            return;
-                        }
-                        register_with_xenstore(path.substr(0, path.find('\0')));
-                    });
+        xs_.request(
+            XS_GET_DOMAIN_PATH, std::string_view(id.c_str(), id.size() + 1),
+            [this](int err, std::string_view path) {
+                if (err != 0) {
+                    console_.print(cat("xvm-guest: GET_DOMAIN_PATH failed: error ", err, "\n"));
+                    return;
+                }
+                register_with_xenstore(path.substr(0, path.find('\0')));
+            });
     }
     console_.print("xvm-guest: console ready; type 'help'\n");
     return true;
@@ -117,19 +122,22 @@ void Guest::on_shutdown_request(std::string_view value) {
         return;
     }
     std::string_view reason;
-    if (value == "poweroff" || value == "halt") reason = "poweroff";
-    else if (value == "reboot") reason = "reboot";
-    else if (value == "suspend") reason = "suspend";
-    else if (value == "crash") reason = "crash";
+    if (value == "poweroff" || value == "halt")
+        reason = "poweroff";
+    else if (value == "reboot")
+        reason = "reboot";
+    else if (value == "suspend")
+        reason = "suspend";
+    else if (value == "crash")
+        reason = "crash";
     if (reason.empty()) {
         console_.print(cat("xvm-guest: unknown shutdown request '", value, "' ignored\n"));
         return;
     }
     // Acknowledge as Linux does (the node is emptied), then go down once
     // xenstore has it.
-    xs_.write(path_ + "/control/shutdown", "", [this, r = std::string(reason)](int, std::string_view) {
-        shutdown(r);
-    });
+    xs_.write(path_ + "/control/shutdown", "",
+              [this, r = std::string(reason)](int, std::string_view) { shutdown(r); });
 }
 
 void Guest::on_memory_target(std::string_view value) {
@@ -141,9 +149,23 @@ void Guest::on_memory_target(std::string_view value) {
     }
     if (kib == state_->memory_kib) return;
     console_.print(cat("xvm-guest: balloon: ", state_->memory_kib, " KiB -> ", kib, " KiB\n"));
-    state_->memory_kib = kib;
     tell_hvsim(cat("balloon ", kib));
-    xs_.write(path_ + "/memory/actual", cat(kib));
+}
+
+void Guest::from_hvsim(std::string_view line) {
+    std::string_view word = line.substr(0, line.find(' '));
+    std::string_view arg = word.size() < line.size() ? line.substr(word.size() + 1) : "";
+    std::uint64_t kib = 0;
+    auto [end, ec] = std::from_chars(arg.data(), arg.data() + arg.size(), kib);
+    if (ec != std::errc() || end != arg.data() + arg.size()) return;
+    if (word == "balloon-done") {
+        state_->memory_kib = kib;
+        console_.print(cat("xvm-guest: balloon: now ", kib, " KiB\n"));
+        if (!path_.empty()) xs_.write(path_ + "/memory/actual", cat(kib));
+    } else if (word == "balloon-refused") {
+        console_.print(cat("xvm-guest: balloon: the hypervisor refused ", kib, " KiB; staying at ",
+                           state_->memory_kib, " KiB\n"));
+    }
 }
 
 std::string Guest::mem_report() const {

@@ -52,20 +52,26 @@ struct KernelState {
 inline constexpr std::uint64_t kStateMagic = 0x584d56475354ull;  // "XMVGST"
 
 class Guest {
-public:
+  public:
     Guest(const Args& args, KernelState* state, XsClient& xs, Console& console, int control_fd)
-        : args_(args), behaviour_(parse_behaviour(args.kernel, args.extra)), state_(state),
-          xs_(xs), console_(console), control_fd_(control_fd) {}
+        : args_(args),
+          behaviour_(parse_behaviour(args.kernel, args.extra)),
+          state_(state),
+          xs_(xs),
+          console_(console),
+          control_fd_(control_fd) {}
 
     // Prints the banner and starts the xenstore conversation. Returns false
     // when the scripted behaviour ended the domain during boot.
     bool boot();
     // A line typed on the console.
     void command(std::string_view line);
+    // A line from hvsim on the control channel (guest_abi.h).
+    void from_hvsim(std::string_view line);
     // True once the domain asked hvsim to end it.
     bool finished() const { return finished_; }
 
-private:
+  private:
     void register_with_xenstore(std::string_view domain_path);
     void on_watch(std::string_view path);
     void on_shutdown_request(std::string_view value);

@@ -2,7 +2,10 @@
 // guest program (cmd/xvm-guest) expects: descriptors at fixed numbers, and
 // one-line text messages on the control channel, guest -> hvsim:
 //   "shutdown <poweroff|reboot|suspend|crash|watchdog>\n"  (SCHEDOP_shutdown)
-//   "balloon <KiB>\n"     (the balloon driver reached a new allocation)
+//   "balloon <KiB>\n"     (the balloon driver asks for a new allocation)
+// and hvsim -> guest, the answer to each balloon request:
+//   "balloon-done <KiB>\n" | "balloon-refused <KiB>\n"
+// (as XENMEM_increase/decrease_reservation succeed or fail).
 #pragma once
 
 namespace xvm::guest_abi {

@@ -1,9 +1,10 @@
 // The guest's console and behaviour parsing, on in-memory ring pages.
+#include "guest.h"
+
 #include <gtest/gtest.h>
 #include <sys/eventfd.h>
 
 #include "console.h"
-#include "guest.h"
 #include "unique_fd.h"
 
 namespace xvm::guest {

@@ -41,12 +41,18 @@ Result<Args> parse_args(const std::vector<std::string>& argv) {
         if (i + 1 >= argv.size()) return make_error(cat("option ", k, " needs a value"));
         const std::string& v = argv[++i];
         bool ok = true;
-        if (k == "--domid") ok = number(v, a.domid);
-        else if (k == "--memory-kib") ok = number(v, a.memory_kib);
-        else if (k == "--vcpus") ok = number(v, a.vcpus);
-        else if (k == "--kernel") a.kernel = v;
-        else if (k == "--extra") a.extra = v;
-        else return make_error(cat("unknown option ", k));
+        if (k == "--domid")
+            ok = number(v, a.domid);
+        else if (k == "--memory-kib")
+            ok = number(v, a.memory_kib);
+        else if (k == "--vcpus")
+            ok = number(v, a.vcpus);
+        else if (k == "--kernel")
+            a.kernel = v;
+        else if (k == "--extra")
+            a.extra = v;
+        else
+            return make_error(cat("unknown option ", k));
         if (!ok) return make_error(cat("option ", k, ": '", v, "' is not a number"));
     }
     return a;
@@ -54,7 +60,8 @@ Result<Args> parse_args(const std::vector<std::string>& argv) {
 
 Status drain(int fd) {
     std::uint64_t v;
-    if (::read(fd, &v, sizeof v) < 0 && errno != EAGAIN) return errno_error("cannot read an event channel");
+    if (::read(fd, &v, sizeof v) < 0 && errno != EAGAIN)
+        return errno_error("cannot read an event channel");
     return {};
 }
 
@@ -88,15 +95,28 @@ int run(int argc, char** argv) {
         if (Status s = drain(kStoreWaitFd); !s) return s;
         return pump_all();
     });
-    if (ok) ok = loop.value()->add_fd(kConsoleWaitFd, EPOLLIN, [&](std::uint32_t) {
-        if (Status s = drain(kConsoleWaitFd); !s) return s;
-        return pump_all();
-    });
-    if (ok) ok = loop.value()->add_fd(kControlFd, EPOLLIN, [&](std::uint32_t) {
-        char c;
-        if (::read(kControlFd, &c, 1) <= 0) loop.value()->stop();  // hvsim went away
-        return Status();
-    });
+    if (ok)
+        ok = loop.value()->add_fd(kConsoleWaitFd, EPOLLIN, [&](std::uint32_t) {
+            if (Status s = drain(kConsoleWaitFd); !s) return s;
+            return pump_all();
+        });
+    std::string from_hvsim;
+    if (ok)
+        ok = loop.value()->add_fd(kControlFd, EPOLLIN, [&](std::uint32_t) {
+            char buf[256];
+            ssize_t n = ::read(kControlFd, buf, sizeof buf);
+            if (n <= 0) {
+                loop.value()->stop();  // hvsim went away
+                return Status();
+            }
+            from_hvsim.append(buf, static_cast<std::size_t>(n));
+            for (std::size_t nl; (nl = from_hvsim.find('\n')) != std::string::npos;) {
+                guest.from_hvsim(std::string_view(from_hvsim).substr(0, nl));
+                from_hvsim.erase(0, nl + 1);
+            }
+            if (from_hvsim.size() > kMaxControlLine) from_hvsim.clear();  // not a line of ours
+            return pump_all();
+        });
     if (!ok) return log_error(ok.error()), 2;
     if (running) (void)pump_all();  // first requests; a corrupt ring shows on the next wake-up
     Status ran = loop.value()->run();
@@ -106,4 +126,6 @@ int run(int argc, char** argv) {
 }  // namespace
 }  // namespace xvm::guest
 
-int main(int argc, char** argv) { return xvm::guest::run(argc, argv); }
+int main(int argc, char** argv) {
+    return xvm::guest::run(argc, argv);
+}

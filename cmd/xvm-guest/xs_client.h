@@ -15,13 +15,13 @@
 #include <string_view>
 #include <vector>
 
-#include "ring.h"
 #include "result.h"
+#include "ring.h"
 
 namespace xvm::guest {
 
 class XsClient {
-public:
+  public:
     // Reply: error code 0 and the payload, or an xenstore errno and "".
     using ReplyFn = std::function<void(int err, std::string_view payload)>;
     using WatchFn = std::function<void(std::string_view path, std::string_view token)>;
@@ -38,7 +38,7 @@ public:
     // An error means the ring is corrupt: the connection is dead.
     Status pump();
 
-private:
+  private:
     Status flush();
     Status receive();
     void notify();

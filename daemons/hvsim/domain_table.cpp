@@ -6,11 +6,16 @@ namespace xvm::hvsim {
 
 std::string_view shutdown_reason_name(ShutdownReason reason) {
     switch (reason) {
-        case ShutdownReason::kPoweroff: return "poweroff";
-        case ShutdownReason::kReboot: return "reboot";
-        case ShutdownReason::kSuspend: return "suspend";
-        case ShutdownReason::kCrash: return "crash";
-        case ShutdownReason::kWatchdog: return "watchdog";
+        case ShutdownReason::kPoweroff:
+            return "poweroff";
+        case ShutdownReason::kReboot:
+            return "reboot";
+        case ShutdownReason::kSuspend:
+            return "suspend";
+        case ShutdownReason::kCrash:
+            return "crash";
+        case ShutdownReason::kWatchdog:
+            return "watchdog";
     }
     return "unknown";
 }
@@ -19,8 +24,8 @@ Result<DomainTable> DomainTable::create(const HostSize& host) {
     if (host.cpus == 0 || host.cpus > kMaxVcpus)
         return make_error(cat("host CPU count ", host.cpus, " is not in 1..", kMaxVcpus));
     if (host.dom0_kib == 0 || host.dom0_kib > host.memory_kib)
-        return make_error(cat("dom0 memory ", host.dom0_kib, " KiB is not in 1..",
-                              host.memory_kib, " KiB (the host's memory)"));
+        return make_error(cat("dom0 memory ", host.dom0_kib, " KiB is not in 1..", host.memory_kib,
+                              " KiB (the host's memory)"));
     DomainTable table(host);
     Domain dom0;
     dom0.config.memory_kib = dom0.config.max_memory_kib = host.dom0_kib;
@@ -54,13 +59,13 @@ Result<DomId> DomainTable::add(const DomainConfig& config) {
         return make_error(cat("cannot create domain: maximum memory ", max,
                               " KiB is below its memory of ", config.memory_kib, " KiB"));
     if (config.vcpus == 0 || config.vcpus > kMaxVcpus)
-        return make_error(cat("cannot create domain: ", config.vcpus, " vcpus is not in 1..",
-                              kMaxVcpus));
+        return make_error(
+            cat("cannot create domain: ", config.vcpus, " vcpus is not in 1..", kMaxVcpus));
     if (config.memory_kib > free_kib())
-        return make_error(cat("cannot create domain: ", config.memory_kib,
-                              " KiB of memory requested but only ", free_kib(), " KiB of ",
-                              host_.memory_kib, " KiB are free"),
-                          ENOMEM);
+        return make_error(
+            cat("cannot create domain: ", config.memory_kib, " KiB of memory requested but only ",
+                free_kib(), " KiB of ", host_.memory_kib, " KiB are free"),
+            ENOMEM);
     DomId id = next_id_;
     while (domains_.contains(id)) id = id + 1 >= kFirstReservedDomId ? 1 : id + 1;
     next_id_ = id + 1 >= kFirstReservedDomId ? 1 : id + 1;
@@ -153,7 +158,8 @@ Status DomainTable::shutdown(DomId id, ShutdownReason reason) {
 Status DomainTable::set_max_memory(DomId id, std::uint64_t kib) {
     auto d = live(id, "set the maximum memory of");
     if (!d) return std::move(d).error();
-    if (kib == 0) return make_error(cat("cannot set the maximum memory of domain ", id, " to 0 KiB"));
+    if (kib == 0)
+        return make_error(cat("cannot set the maximum memory of domain ", id, " to 0 KiB"));
     (*d)->max_memory_kib = kib;
     changed();
     return {};
@@ -168,10 +174,10 @@ Status DomainTable::set_allocation(DomId id, std::uint64_t kib) {
         return make_error(cat("cannot set the memory of domain ", id, " to ", kib,
                               " KiB: its maximum is ", dom.max_memory_kib, " KiB"));
     if (kib > dom.memory_kib && kib - dom.memory_kib > free_kib())
-        return make_error(cat("cannot grow domain ", id, " to ", kib, " KiB: ",
-                              kib - dom.memory_kib, " KiB more requested but only ", free_kib(),
-                              " KiB are free"),
-                          ENOMEM);
+        return make_error(
+            cat("cannot grow domain ", id, " to ", kib, " KiB: ", kib - dom.memory_kib,
+                " KiB more requested but only ", free_kib(), " KiB are free"),
+            ENOMEM);
     if (dom.memory_kib != kib) {
         dom.memory_kib = kib;
         changed();

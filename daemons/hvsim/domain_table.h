@@ -45,7 +45,7 @@ struct Domain {
     std::uint64_t max_memory_kib = 0;
     std::uint32_t vcpus_online = 0;
     std::vector<std::vector<std::uint32_t>> affinity;  // per vcpu
-    bool started = false;  // unpaused at least once (has run)
+    bool started = false;                              // unpaused at least once (has run)
     bool paused = true;
     bool shutdown = false;
     ShutdownReason reason = ShutdownReason::kPoweroff;
@@ -55,7 +55,7 @@ struct Domain {
 };
 
 class DomainTable {
-public:
+  public:
     // Fails if the host cannot hold dom0's allocation.
     static Result<DomainTable> create(const HostSize& host);
 
@@ -88,7 +88,7 @@ public:
     // Called after every state change (the VIRQ_DOM_EXC source).
     void on_change(std::function<void()> callback) { on_change_ = std::move(callback); }
 
-private:
+  private:
     explicit DomainTable(const HostSize& host) : host_(host) {}
     Result<Domain*> live(DomId id, std::string_view operation);
     void changed() {

@@ -9,8 +9,8 @@ namespace {
 constexpr std::uint64_t kMiB = 1024;
 
 DomainTable make_table(std::uint64_t host_mib = 1024, std::uint64_t dom0_mib = 256) {
-    auto t = DomainTable::create(HostSize{.cpus = 4, .memory_kib = host_mib * kMiB,
-                                          .dom0_kib = dom0_mib * kMiB});
+    auto t = DomainTable::create(
+        HostSize{.cpus = 4, .memory_kib = host_mib * kMiB, .dom0_kib = dom0_mib * kMiB});
     EXPECT_TRUE(t) << t.error().message;
     return std::move(*t);
 }

@@ -12,6 +12,8 @@
 // domain paused from the header; its guest resumes from the memory image
 // on unpause. The xenstore ring starts empty after restore, as a resumed
 // Xen guest reconnects to xenstored afresh.
+#include "dump.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -71,9 +73,11 @@ Status copy_sparse(int src, off_t src_off, std::uint64_t len, int dst, off_t dst
         off_t hole = ::lseek(src, data, SEEK_HOLE);
         if (hole < 0 || hole > end) hole = end;
         for (off_t at = data; at < hole;) {
-            std::size_t chunk = std::min<std::size_t>(buf.size(), static_cast<std::size_t>(hole - at));
+            std::size_t chunk =
+                std::min<std::size_t>(buf.size(), static_cast<std::size_t>(hole - at));
             if (Status s = read_all(src, buf.data(), chunk, at, what); !s) return s;
-            if (Status s = write_all(dst, buf.data(), chunk, dst_off + (at - src_off)); !s) return s;
+            if (Status s = write_all(dst, buf.data(), chunk, dst_off + (at - src_off)); !s)
+                return s;
             at += static_cast<off_t>(chunk);
         }
         pos = hole;
@@ -81,20 +85,14 @@ Status copy_sparse(int src, off_t src_off, std::uint64_t len, int dst, off_t dst
     return {};
 }
 
-struct DumpHeader {
-    DomId domid = 0;
-    DomainConfig config;
-    std::uint64_t memory_kib = 0;
-    bool shutdown = false;
-    ShutdownReason reason = ShutdownReason::kPoweroff;
-    std::uint64_t image_bytes = 0;
-};
+}  // namespace
 
-Result<DumpHeader> read_header(int fd, off_t& offset) {
+Result<DumpHeader> read_dump_header(int fd, off_t& offset) {
     std::uint32_t len = 0;
     if (Status s = read_all(fd, &len, 4, 0, "the dump header"); !s) return std::move(s).error();
     if (len > kMaxHeader)
-        return make_error(cat("dump header is ", len, " bytes, more than the limit of ", kMaxHeader));
+        return make_error(
+            cat("dump header is ", len, " bytes, more than the limit of ", kMaxHeader));
     std::string text(len, '\0');
     if (Status s = read_all(fd, text.data(), len, 4, "the dump header"); !s)
         return std::move(s).error();
@@ -105,25 +103,28 @@ Result<DumpHeader> read_header(int fd, off_t& offset) {
         return make_error("not an hvsim dump file (bad magic)");
     std::uint32_t version = r.u32("version");
     if (version != kVersion)
-        return make_error(cat("dump file version ", version, " is not supported (only ", kVersion, ")"));
+        return make_error(
+            cat("dump file version ", version, " is not supported (only ", kVersion, ")"));
     DumpHeader h;
     h.domid = r.u32("domid");
     h.config = hv_get_config(r);
     h.memory_kib = r.u64("memory_kib");
     h.shutdown = r.u8("shutdown") != 0;
     std::uint8_t reason = r.u8("reason");
-    if (reason > static_cast<std::uint8_t>(ShutdownReason::kWatchdog)) r.fail("bad shutdown reason");
+    if (reason > static_cast<std::uint8_t>(ShutdownReason::kWatchdog))
+        r.fail("bad shutdown reason");
     h.reason = static_cast<ShutdownReason>(reason);
     h.image_bytes = r.u64("image bytes");
     if (Status s = r.finish(); !s) return std::move(s).error();
+    constexpr std::uint64_t kMaxKib = 1ull << 40;  // 1 EiB: beyond any host
+    if (h.memory_kib > kMaxKib)
+        return make_error(cat("dump claims ", h.memory_kib, " KiB of memory, more than ", kMaxKib));
     if (h.image_bytes > h.memory_kib * 1024 + kPageSize)
         return make_error(cat("dump memory image of ", h.image_bytes, " bytes does not fit ",
                               h.memory_kib, " KiB"));
     offset = 4 + static_cast<off_t>(len);
     return h;
 }
-
-}  // namespace
 
 Status Sim::core_dump(DomId dom, int fd) const {
     auto g = guest(dom);
@@ -143,7 +144,8 @@ Status Sim::core_dump(DomId dom, int fd) const {
     w.u64(static_cast<std::uint64_t>(image));
     std::string header = w.take();
     auto len = static_cast<std::uint32_t>(header.size());
-    if (::ftruncate(fd, 0) < 0) return errno_error(cat("cannot truncate the dump file of domain ", dom));
+    if (::ftruncate(fd, 0) < 0)
+        return errno_error(cat("cannot truncate the dump file of domain ", dom));
     Status s = write_all(fd, &len, 4, 0);
     if (s) s = write_all(fd, header.data(), header.size(), 4);
     off_t at = 4 + static_cast<off_t>(header.size());
@@ -153,8 +155,9 @@ Status Sim::core_dump(DomId dom, int fd) const {
         if (s) s = write_all(fd, page.data(), page.size(), at);
         at += static_cast<off_t>(kPageSize);
     }
-    if (s) s = copy_sparse((*g)->pages.memory.get(), 0, static_cast<std::uint64_t>(image), fd, at,
-                           "the memory image");
+    if (s)
+        s = copy_sparse((*g)->pages.memory.get(), 0, static_cast<std::uint64_t>(image), fd, at,
+                        "the memory image");
     if (s && ::ftruncate(fd, at + image) < 0) s = errno_error("cannot size the dump file");
     if (!s) return s.error().context(cat("cannot dump domain ", dom));
     log_info(cat("dumped domain ", dom, " (", image, " bytes of memory)"));
@@ -169,7 +172,7 @@ Status Sim::save(DomId dom, int fd) {
 
 Result<DomId> Sim::restore(int fd) {
     off_t offset = 0;
-    auto h = read_header(fd, offset);
+    auto h = read_dump_header(fd, offset);
     if (!h) return h.error().context("cannot restore");
     DomainConfig config = h->config;
     config.memory_kib = h->memory_kib;

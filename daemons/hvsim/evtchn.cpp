@@ -21,9 +21,9 @@ Result<std::uint32_t> EvtchnTable::free_port(DomId dom) const {
     // Port 0 is never valid in Xen.
     for (std::uint32_t p = 1; p <= kMaxPortsPerDomain; ++p)
         if (!ports_.contains({dom, p})) return p;
-    return make_error(cat("domain ", dom, " has no free event-channel port (limit ",
-                          kMaxPortsPerDomain, ")"),
-                      ENOSPC);
+    return make_error(
+        cat("domain ", dom, " has no free event-channel port (limit ", kMaxPortsPerDomain, ")"),
+        ENOSPC);
 }
 
 std::size_t EvtchnTable::count(DomId dom) const {
@@ -50,9 +50,9 @@ Result<PortFds> EvtchnTable::bind(DomId local, std::uint64_t owner, DomId remote
                                   std::uint32_t remote_port) {
     auto it = ports_.find({remote, remote_port});
     if (it == ports_.end())
-        return make_error(cat("cannot bind to port ", remote_port, " of domain ", remote,
-                              ": no such port"),
-                          EINVAL);
+        return make_error(
+            cat("cannot bind to port ", remote_port, " of domain ", remote, ": no such port"),
+            EINVAL);
     Port& target = it->second;
     if (target.bound)
         return make_error(cat("cannot bind to port ", remote_port, " of domain ", remote,

@@ -31,7 +31,7 @@ struct PortFds {
 };
 
 class EvtchnTable {
-public:
+  public:
     // A port in `dom` that `remote` may bind.
     Result<PortFds> alloc_unbound(DomId dom, DomId remote);
     // Binds a new port of `local` (owned by connection `owner`) to
@@ -44,7 +44,7 @@ public:
     void remove_domain(DomId dom);
     std::size_t count(DomId dom) const;
 
-private:
+  private:
     struct Port {
         DomId remote = 0;
         bool bound = false;

@@ -1,6 +1,5 @@
 #include "launcher.h"
 
-
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
@@ -99,9 +98,9 @@ void on_spawn(LauncherState& st, WireReader& r, std::vector<UniqueFd>& fds) {
     a.kernel = r.str("kernel");
     a.extra = r.str("extra");
     if (!r.finish() || fds.size() != guest_abi::kFdCount) return reply(st.sock, EINVAL, 0, -1);
-    std::vector<std::string> words = {st.spec.program, "--domid", cat(a.domid), "--memory-kib",
+    std::vector<std::string> words = {st.spec.program,   "--domid", cat(a.domid), "--memory-kib",
                                       cat(a.memory_kib), "--vcpus", cat(a.vcpus), "--kernel",
-                                      a.kernel, "--extra", a.extra};
+                                      a.kernel,          "--extra", a.extra};
     if (a.resume) words.push_back("--resume");
     std::vector<char*> argv;
     for (auto& w : words) argv.push_back(w.data());
@@ -143,7 +142,8 @@ bool restrict_launcher() {
     const cap_value_t keep[] = {CAP_SETUID, CAP_SETGID, CAP_KILL};
     if (::setgroups(0, nullptr) < 0) return false;
     for (cap_value_t c = 0; c <= CAP_LAST_CAP; ++c)
-        if (c != CAP_SETUID && c != CAP_SETGID && c != CAP_KILL && ::prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
+        if (c != CAP_SETUID && c != CAP_SETGID && c != CAP_KILL &&
+            ::prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
             return false;
     cap_t caps = cap_init();
     bool ok = caps != nullptr && cap_set_flag(caps, CAP_PERMITTED, 3, keep, CAP_SET) == 0 &&
@@ -180,9 +180,12 @@ bool restrict_launcher() {
         if (!n || *n == 0) break;  // hvsim is gone
         WireReader r(std::string_view(buf.data(), *n), "launcher request");
         std::uint8_t type = r.u8("type");
-        if (type == kSpawn) on_spawn(st, r, fds);
-        else if (type == kSignal) on_signal(st, r);
-        else reply(sock, EINVAL, 0, -1);
+        if (type == kSpawn)
+            on_spawn(st, r, fds);
+        else if (type == kSignal)
+            on_signal(st, r);
+        else
+            reply(sock, EINVAL, 0, -1);
     }
     for (pid_t pid : st.children) (void)::kill(pid, SIGKILL);  // our children
     while (::waitpid(-1, nullptr, 0) > 0) {
@@ -234,9 +237,9 @@ Result<GuestProcess> Launcher::spawn(const GuestArgs& args, const DomainPages& p
     w.u8(args.resume ? 1 : 0);
     w.str(args.kernel);
     w.str(args.extra);
-    const int fds[guest_abi::kFdCount] = {theirs.get(),  pages.xenstore.get(), pages.console.get(),
-                                          pages.memory.get(), store.wait_fd, store.notify_fd,
-                                          console.wait_fd, console.notify_fd};
+    const int fds[guest_abi::kFdCount] = {
+        theirs.get(),  pages.xenstore.get(), pages.console.get(), pages.memory.get(),
+        store.wait_fd, store.notify_fd,      console.wait_fd,     console.notify_fd};
     std::vector<UniqueFd> received;
     auto answer = exchange(w.take(), fds, received);
     if (!answer) return std::move(answer).error();
@@ -265,7 +268,8 @@ Status Launcher::signal(pid_t pid, int signo) {
     int err = static_cast<int>(r.u32("errno"));
     (void)r.u32("pid");
     if (Status s = r.finish(); !s) return s;
-    if (err != 0) return errno_error(cat("cannot send signal ", signo, " to guest process ", pid), err);
+    if (err != 0)
+        return errno_error(cat("cannot send signal ", signo, " to guest process ", pid), err);
     return {};
 }
 

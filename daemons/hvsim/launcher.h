@@ -18,7 +18,7 @@
 namespace xvm::hvsim {
 
 class Launcher {
-public:
+  public:
     // Forks the launcher. Call while still root, before dropping privileges.
     static Result<Launcher> start(const GuestSpec& spec);
 
@@ -30,7 +30,7 @@ public:
     int fd() const { return sock_.get(); }
     pid_t pid() const { return pid_; }
 
-private:
+  private:
     Launcher(UniqueFd sock, pid_t pid) : sock_(std::move(sock)), pid_(pid) {}
     Result<std::string> exchange(const std::string& request, std::span<const int> fds,
                                  std::vector<UniqueFd>& received);

@@ -1,9 +1,24 @@
 // hvsim - the simulated hypervisor daemon (DESIGN.md section 5; hvsim(1M)).
-// Start-up checklist: options -> privilege table -> directories and socket
-// as root -> fork the guest launcher (the privileged half, guest_proc.h)
-// -> drop to xvm with no capabilities -> signals -> loop.
-// Exit codes follow SMF: 0 stopped cleanly, 96 configuration error, 95
-// fatal error.
+//
+// How it fits: the daemons' "sim" hypervisor backend (lib/hv_sim.cpp) is a
+// client of hvsim's socket <root>/var/run/xvm/hvsim.sock (mode 0666; only
+// peers holding xvm_control are served - server.cpp). The protocol is a
+// small length-checked binary one (lib/hv_proto.h); event channels, ring
+// pages, dump files and the domain-event subscription travel as
+// descriptors, so the hot paths (notify, ring I/O) never pass through
+// hvsim. One event loop; the state lives in sim.cpp (domains, guests,
+// channels), the rules in domain_table.cpp, guest processes are started
+// by the launcher (launcher.cpp), the privileged half.
+//
+// Restart: guests do not survive hvsim (the launcher kills them when hvsim
+// goes away; they also die with the launcher). A new hvsim starts with only
+// dom0 and removes stale state. Documented in hvsim(1M), tested in
+// tests/e2e/hvsim_e2e_test.cpp (RestartEndsGuestsCleanly).
+//
+// Start-up checklist: options -> privilege table -> directories as root ->
+// fork the guest launcher (guest_proc.h) -> socket -> drop to xvm with no
+// capabilities -> signals -> loop. Exit codes follow SMF: 0 stopped
+// cleanly, 96 configuration error, 95 fatal error.
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
@@ -89,16 +104,18 @@ int serve(const Options& o, Launcher& launcher, PrivDb db, UniqueFd listen_fd) {
     Server server(**loop, **sim, std::move(db), std::move(listen_fd));
     Status ok = server.start();
     // Nothing is ever read here outside a request: readable means EOF.
-    if (ok) ok = (*loop)->add_fd(launcher.fd(), EPOLLIN, [&](std::uint32_t) {
-        log_warnx("the guest launcher exited: stopping");
-        (*loop)->stop();
-        return Status();
-    });
-    for (int signo : {SIGTERM, SIGINT})
-        if (ok) ok = (*loop)->add_signal(signo, [&](const signalfd_siginfo&) {
+    if (ok)
+        ok = (*loop)->add_fd(launcher.fd(), EPOLLIN, [&](std::uint32_t) {
+            log_warnx("the guest launcher exited: stopping");
             (*loop)->stop();
             return Status();
         });
+    for (int signo : {SIGTERM, SIGINT})
+        if (ok)
+            ok = (*loop)->add_signal(signo, [&](const signalfd_siginfo&) {
+                (*loop)->stop();
+                return Status();
+            });
     if (!ok) return log_error(ok.error()), kExitFatal;
     ::signal(SIGPIPE, SIG_IGN);
     log_info(cat("ready on ", o.socket, ": ", o.host.cpus, " CPUs, ", o.host.memory_kib / 1024,
@@ -142,4 +159,6 @@ int run(int argc, char** argv) {
 }  // namespace
 }  // namespace xvm::hvsim
 
-int main(int argc, char** argv) { return xvm::hvsim::run(argc, argv); }
+int main(int argc, char** argv) {
+    return xvm::hvsim::run(argc, argv);
+}

@@ -30,14 +30,20 @@ void apply_setting(Options& o, std::string_view name, std::string_view value,
     std::uint64_t n = 0;
     constexpr std::uint64_t kMaxMib = 1ull << 30;  // 1 PiB: beyond any host
     if (name == "cpus") {
-        if (parse_number(value, 1, kMaxVcpus, n)) o.host.cpus = static_cast<std::uint32_t>(n);
-        else errors.push_back(cat("cpus: '", value, "' is not in 1..", kMaxVcpus));
+        if (parse_number(value, 1, kMaxVcpus, n))
+            o.host.cpus = static_cast<std::uint32_t>(n);
+        else
+            errors.push_back(cat("cpus: '", value, "' is not in 1..", kMaxVcpus));
     } else if (name == "memory-mib") {
-        if (parse_number(value, 1, kMaxMib, n)) o.host.memory_kib = n * 1024;
-        else errors.push_back(cat("memory-mib: '", value, "' is not in 1..", kMaxMib));
+        if (parse_number(value, 1, kMaxMib, n))
+            o.host.memory_kib = n * 1024;
+        else
+            errors.push_back(cat("memory-mib: '", value, "' is not in 1..", kMaxMib));
     } else if (name == "dom0-mib") {
-        if (parse_number(value, 1, kMaxMib, n)) o.host.dom0_kib = n * 1024;
-        else errors.push_back(cat("dom0-mib: '", value, "' is not in 1..", kMaxMib));
+        if (parse_number(value, 1, kMaxMib, n))
+            o.host.dom0_kib = n * 1024;
+        else
+            errors.push_back(cat("dom0-mib: '", value, "' is not in 1..", kMaxMib));
     } else if (name == "socket") {
         o.socket = value;
     } else if (name == "state-dir") {
@@ -57,7 +63,9 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
     Options o;
     o.socket = root_path("/var/run/xvm/hvsim.sock");
     o.state_dir = root_path("/var/run/xvm/hvsim");
-    o.guest_program = XVM_GUEST_PROGRAM;
+    // The installed default lives under the root like everything else; an
+    // explicit --guest is taken as given.
+    o.guest_program = root_path(XVM_GUEST_PROGRAM);
     std::vector<std::string> errors;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];

@@ -18,9 +18,13 @@ Server::Reply error_reply(const Error& error) {
     return {error.code == 0 ? EINVAL : error.code, error.message, {}};
 }
 
-Server::Reply ok_reply(std::string payload = {}) { return {0, std::move(payload), {}}; }
+Server::Reply ok_reply(std::string payload = {}) {
+    return {0, std::move(payload), {}};
+}
 
-Server::Reply from(const Status& status) { return status ? ok_reply() : error_reply(status.error()); }
+Server::Reply from(const Status& status) {
+    return status ? ok_reply() : error_reply(status.error());
+}
 
 std::string put_u32(std::uint32_t v) {
     WireWriter w;
@@ -53,7 +57,8 @@ Status Server::on_accept() {
         }
         if (!db_.permits(*peer, control_, "use the simulated hypervisor")) {
             std::string frame;
-            hv_append_frame(frame, EPERM, "permission denied: hvsim answers only peers holding xvm_control");
+            hv_append_frame(frame, EPERM,
+                            "permission denied: hvsim answers only peers holding xvm_control");
             // Best effort: the peer is going away either way.
             (void)send_with_fds(fd->get(), frame, {});
             continue;
@@ -61,7 +66,8 @@ Status Server::on_accept() {
         std::uint64_t id = next_id_++;
         int raw = fd->get();
         conns_.emplace(id, Conn{std::move(*fd), std::move(*peer), {}, {}});
-        Status added = loop_.add_fd(raw, EPOLLIN, [this, id](std::uint32_t) { return on_readable(id); });
+        Status added =
+            loop_.add_fd(raw, EPOLLIN, [this, id](std::uint32_t) { return on_readable(id); });
         if (!added) {
             conns_.erase(id);
             return added;
@@ -100,8 +106,13 @@ Status Server::on_readable(std::uint64_t id) {
         Reply reply;
         auto request = hv_decode_request((*frame)->code, (*frame)->payload);
         std::size_t used = (*frame)->wire_size();
-        if (!request) reply = error_reply(request.error());
-        else reply = dispatch(conn, id, *request);
+        if (!request) {
+            log_warnx(cat("hvsim: bad request from uid ", conn.peer.uid, " pid ", conn.peer.pid,
+                          ": ", request.error().message));
+            reply = error_reply(request.error());
+        } else {
+            reply = dispatch(conn, id, *request);
+        }
         conn.in.erase(0, used);
         std::string out;
         hv_append_frame(out, static_cast<std::uint32_t>(reply.code), reply.payload);
@@ -180,8 +191,9 @@ Server::Reply Server::dispatch_domain(const HvRequest& q) {
             return ok_reply(w.take());
         }
         default:
-            return error_reply(make_error(cat("operation ", hv_op_name(static_cast<std::uint32_t>(q.op)),
-                                              " is not handled"), ENOSYS));
+            return error_reply(make_error(
+                cat("operation ", hv_op_name(static_cast<std::uint32_t>(q.op)), " is not handled"),
+                ENOSYS));
     }
 }
 

@@ -23,7 +23,7 @@
 namespace xvm::hvsim {
 
 class Server {
-public:
+  public:
     Server(EventLoop& loop, Sim& sim, PrivDb db, UniqueFd listen_fd)
         : loop_(loop), sim_(sim), db_(std::move(db)), listen_(std::move(listen_fd)) {}
     ~Server();
@@ -35,7 +35,7 @@ public:
         std::vector<int> fds;  // borrowed; sent before the call returns
     };
 
-private:
+  private:
     struct Conn {
         UniqueFd fd;
         PeerCred peer;

@@ -44,7 +44,8 @@ ProcSample sample(pid_t pid) {
     }
     // rest fields: 0 state ... 11 utime, 12 stime (stat fields 14 and 15).
     long ticks = ::sysconf(_SC_CLK_TCK);
-    if (ticks > 0) s.cpu_ns = (field[11] + field[12]) * (1'000'000'000ull / static_cast<std::uint64_t>(ticks));
+    if (ticks > 0)
+        s.cpu_ns = (field[11] + field[12]) * (1'000'000'000ull / static_cast<std::uint64_t>(ticks));
     return s;
 }
 
@@ -58,7 +59,9 @@ Result<std::unique_ptr<Sim>> Sim::create(EventLoop& loop, const SimConfig& confi
     return sim;
 }
 
-Sim::~Sim() { shutdown_all(); }
+Sim::~Sim() {
+    shutdown_all();
+}
 
 void Sim::shutdown_all() {
     for (auto& [dom, guest] : guests_) {
@@ -68,7 +71,9 @@ void Sim::shutdown_all() {
     guests_.clear();
 }
 
-Result<DomId> Sim::create_domain(const DomainConfig& config) { return create_with(config, false); }
+Result<DomId> Sim::create_domain(const DomainConfig& config) {
+    return create_with(config, false);
+}
 
 Result<DomId> Sim::create_with(const DomainConfig& config, bool resume) {
     auto dom = table_.add(config);
@@ -161,8 +166,12 @@ Status Sim::shutdown(DomId dom, ShutdownReason reason) {
 Status Sim::start_guest(DomId dom) {
     Guest& guest = guests_.at(dom);
     const Domain& d = **table_.find(dom);
-    GuestArgs args{.domid = dom, .memory_kib = d.memory_kib, .vcpus = d.vcpus_online,
-                   .kernel = d.config.kernel, .extra = d.config.cmdline, .resume = guest.resume};
+    GuestArgs args{.domid = dom,
+                   .memory_kib = d.memory_kib,
+                   .vcpus = d.vcpus_online,
+                   .kernel = d.config.kernel,
+                   .extra = d.config.cmdline,
+                   .resume = guest.resume};
     auto process = config_.launcher->spawn(args, guest.pages, guest.store, guest.console);
     if (!process) {
         // The domain cannot run: it crashed on boot, as far as anyone sees.
@@ -172,9 +181,11 @@ Status Sim::start_guest(DomId dom) {
     guest.process = std::move(*process);
     int pidfd = guest.process->pidfd.get();
     int control = guest.process->control.get();
-    Status watched = loop_.add_fd(pidfd, EPOLLIN, [this, dom](std::uint32_t) { return on_guest_exit(dom); });
+    Status watched =
+        loop_.add_fd(pidfd, EPOLLIN, [this, dom](std::uint32_t) { return on_guest_exit(dom); });
     if (watched)
-        watched = loop_.add_fd(control, EPOLLIN, [this, dom](std::uint32_t) { return on_control(dom); });
+        watched =
+            loop_.add_fd(control, EPOLLIN, [this, dom](std::uint32_t) { return on_control(dom); });
     if (!watched) {
         stop_guest(guest);
         (void)table_.shutdown(dom, ShutdownReason::kCrash);
@@ -194,8 +205,8 @@ Status Sim::on_guest_exit(DomId dom) {
     auto d = table_.find(dom);
     if (d && !(*d)->shutdown) {
         // Died without SCHEDOP_shutdown: that is a crash.
-        log_warnx(cat("domain ", dom, ": guest process ", pid,
-                      " ended without shutting down: crashed"));
+        log_warnx(
+            cat("domain ", dom, ": guest process ", pid, " ended without shutting down: crashed"));
         (void)table_.shutdown(dom, ShutdownReason::kCrash);  // cannot fail: domain is live
     }
     return {};
@@ -250,7 +261,12 @@ Status Sim::guest_says(DomId dom, std::string_view line) {
         auto [end, ec] = std::from_chars(arg.data(), arg.data() + arg.size(), kib);
         if (ec != std::errc() || end != arg.data() + arg.size())
             return make_error(cat("domain ", dom, ": balloon size '", arg, "' is not a number"));
-        return set_memory_target(dom, kib);
+        Status done = set_memory_target(dom, kib);
+        std::string answer = cat(done ? "balloon-done " : "balloon-refused ", kib, "\n");
+        // One short line on a socket the guest drains: it fits; if the
+        // guest stopped reading, it is its own balloon driver that waits.
+        (void)!::write(guests_.at(dom).process->control.get(), answer.data(), answer.size());
+        return done;
     }
     return make_error(cat("domain ", dom, ": unknown control message '", line, "'"));
 }
@@ -294,7 +310,9 @@ std::vector<DomainInfo> Sim::list() const {
     return out;
 }
 
-Status Sim::set_max_memory(DomId dom, std::uint64_t kib) { return table_.set_max_memory(dom, kib); }
+Status Sim::set_max_memory(DomId dom, std::uint64_t kib) {
+    return table_.set_max_memory(dom, kib);
+}
 
 Status Sim::set_memory_target(DomId dom, std::uint64_t kib) {
     if (Status s = table_.set_allocation(dom, kib); !s) return s;
@@ -303,7 +321,9 @@ Status Sim::set_memory_target(DomId dom, std::uint64_t kib) {
     return {};
 }
 
-Status Sim::set_vcpus(DomId dom, std::uint32_t count) { return table_.set_vcpus_online(dom, count); }
+Status Sim::set_vcpus(DomId dom, std::uint32_t count) {
+    return table_.set_vcpus_online(dom, count);
+}
 
 Status Sim::set_affinity(DomId dom, std::uint32_t vcpu, const std::vector<std::uint32_t>& cpus) {
     return table_.set_affinity(dom, vcpu, cpus);
@@ -335,8 +355,8 @@ Result<std::uint32_t> Sim::alloc_unbound(DomId dom, DomId remote) {
     auto d = table_.find(dom);
     if (!d) return d.error().context("cannot allocate an event channel");
     if (!table_.find(remote))
-        return make_error(cat("cannot allocate an event channel in domain ", dom,
-                              " for domain ", remote, ": no such domain"),
+        return make_error(cat("cannot allocate an event channel in domain ", dom, " for domain ",
+                              remote, ": no such domain"),
                           ESRCH);
     auto fds = evtchn_.alloc_unbound(dom, remote);
     if (!fds) return std::move(fds).error();

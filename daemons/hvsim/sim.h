@@ -16,8 +16,8 @@
 #include "domain_table.h"
 #include "event_loop.h"
 #include "evtchn.h"
-#include "launcher.h"
 #include "hv_proto.h"
+#include "launcher.h"
 #include "pages.h"
 
 namespace xvm::hvsim {
@@ -29,7 +29,7 @@ struct SimConfig {
 };
 
 class Sim {
-public:
+  public:
     static Result<std::unique_ptr<Sim>> create(EventLoop& loop, const SimConfig& config);
     ~Sim();
 
@@ -64,7 +64,7 @@ public:
     // Kills every guest (hvsim is stopping).
     void shutdown_all();
 
-private:
+  private:
     struct Guest {
         DomainPages pages;
         PortFds store;

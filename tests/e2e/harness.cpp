@@ -225,8 +225,9 @@ bool eventually(const std::function<bool()>& done, std::chrono::milliseconds tim
             deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) return false;
         struct pollfd p {fd, POLLIN, 0};
-        int wait_ms = static_cast<int>(std::min<long>(left.count(), fd >= 0 ? left.count() : 5));
-        ::poll(fd >= 0 ? &p : nullptr, fd >= 0 ? 1 : 0, std::min(wait_ms, 50));
+        // Short waits bound the cost of a wake-up that raced the check.
+        int wait_ms = static_cast<int>(std::min<long>(left.count(), fd >= 0 ? 50 : 5));
+        ::poll(fd >= 0 ? &p : nullptr, fd >= 0 ? 1 : 0, wait_ms);
     }
 }
 

@@ -81,8 +81,10 @@ void XenstorePeer::handle(const XsMessage& m) {
         }
         case XS_READ: {
             auto it = store_.find(std::string(parts.empty() ? "" : parts[0]));
-            if (it == store_.end()) xs_append_error(out_, id, 0, ENOENT);
-            else reply(XS_READ, id, it->second);
+            if (it == store_.end())
+                xs_append_error(out_, id, 0, ENOENT);
+            else
+                reply(XS_READ, id, it->second);
             break;
         }
         case XS_WATCH: {

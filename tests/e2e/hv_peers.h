@@ -16,7 +16,7 @@
 namespace xvm::test {
 
 class ConsolePeer {
-public:
+  public:
     static Result<ConsolePeer> attach(Hypervisor& hv, DomId dom);
     int fd() const { return channel_->fd(); }
     // Reads what the guest wrote; true if anything new arrived.
@@ -27,7 +27,7 @@ public:
     std::uint64_t bytes() const { return bytes_; }
     void keep_text(bool keep) { keep_text_ = keep; }
 
-private:
+  private:
     Mapping page_;
     std::unique_ptr<EventChannel> channel_;
     std::string text_;
@@ -36,7 +36,7 @@ private:
 };
 
 class XenstorePeer {
-public:
+  public:
     static Result<XenstorePeer> attach(Hypervisor& hv, DomId dom);
     int fd() const { return channel_->fd(); }
     // Serves every complete request in the ring; false on a protocol error.
@@ -47,7 +47,7 @@ public:
     // Request types seen so far, in order ("GET_DOMAIN_PATH", "WRITE", ...).
     const std::vector<std::string>& seen() const { return seen_; }
 
-private:
+  private:
     void reply(std::uint32_t type, std::uint32_t req_id, const std::string& payload);
     void handle(const XsMessage& m);
 

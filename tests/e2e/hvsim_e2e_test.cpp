@@ -8,15 +8,35 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "hv_peers.h"
+#include "hv_proto.h"
 #include "hvsim_fixture.h"
+#include "unix_socket.h"
 
 namespace xvm::test {
 namespace {
 
 using namespace std::chrono_literals;
 
-class HvsimE2E : public HvsimFixture {};
+class HvsimE2E : public HvsimFixture {
+  protected:
+    // After an operation: the subscription fired (its fd became readable
+    // within 5 s, then acked), and the domain's entry in the domain list
+    // satisfies `pred`.
+    void expect_event_and_listed(DomId dom, const std::function<bool(const DomainInfo&)>& pred) {
+        pollfd p{events_->fd(), POLLIN, 0};
+        ASSERT_EQ(::poll(&p, 1, 5000), 1) << "no state-change event";
+        ASSERT_TRUE(events_->ack());
+        auto list = hv_->domain_list();
+        ASSERT_TRUE(list);
+        auto it = std::find_if(list->begin(), list->end(),
+                               [&](const DomainInfo& i) { return i.domid == dom; });
+        ASSERT_NE(it, list->end()) << "domain " << dom << " not listed";
+        EXPECT_TRUE(pred(*it)) << "listed state of domain " << dom;
+    }
+};
 
 TEST_F(HvsimE2E, LifecycleSeenInInfoListAndSubscription) {
     auto phys = hv_->physinfo();
@@ -26,7 +46,10 @@ TEST_F(HvsimE2E, LifecycleSeenInInfoListAndSubscription) {
     EXPECT_EQ(phys->free_kib, 512u * 1024);
 
     (void)events_->ack();
-    auto dom = hv_->domain_create(config(64));
+    DomainConfig c = config(64);
+    c.ssidref = 0x10002;  // an ACM label reference, kept and reported as given
+    c.hvm = true;
+    auto dom = hv_->domain_create(c);
     ASSERT_TRUE(dom) << dom.error().message;
     // The subscription fired for the create.
     pollfd p{events_->fd(), POLLIN, 0};
@@ -37,6 +60,8 @@ TEST_F(HvsimE2E, LifecycleSeenInInfoListAndSubscription) {
     EXPECT_FALSE(info->running || info->blocked || info->shutdown);
     EXPECT_EQ(info->memory_kib, 64u * 1024);
     EXPECT_EQ(info->uuid[0], 0x42);
+    EXPECT_EQ(info->ssidref, 0x10002u);
+    EXPECT_TRUE(info->hvm);
     EXPECT_NE(info->store_port, 0u);
     EXPECT_NE(info->console_port, info->store_port);
     EXPECT_EQ(hv_->physinfo()->free_kib, 448u * 1024);
@@ -48,21 +73,32 @@ TEST_F(HvsimE2E, LifecycleSeenInInfoListAndSubscription) {
     EXPECT_EQ((*list)[0].memory_kib, 512u * 1024);
     EXPECT_EQ((*list)[1].domid, *dom);
 
+    ASSERT_TRUE(events_->ack());
     ASSERT_TRUE(hv_->domain_unpause(*dom));
-    ASSERT_TRUE(wait_state(*dom, [](const DomainInfo& i) { return (i.running || i.blocked) && !i.paused; }));
-    // The guest is exec'ed after hvsim reports the domain running.
-    pid_t pid = -1;
+    expect_event_and_listed(*dom, [](const DomainInfo& i) { return !i.paused && !i.shutdown; });
+    ASSERT_TRUE(wait_state(
+        *dom, [](const DomainInfo& i) { return (i.running || i.blocked) && !i.paused; }));
+    pid_t pid = -1;  // found once the launcher's child has exec'd the guest
     ASSERT_TRUE(eventually([&] { return (pid = guest_pid(*dom)) > 0; }, 5s));
 
+    ASSERT_TRUE(events_->ack());
     ASSERT_TRUE(hv_->domain_pause(*dom));
+    expect_event_and_listed(
+        *dom, [](const DomainInfo& i) { return i.paused && !i.running && !i.blocked; });
     ASSERT_TRUE(wait_state(*dom, [](const DomainInfo& i) { return i.paused && !i.running; }));
     EXPECT_TRUE(eventually([&] { return proc_status(pid)["State"].rfind("T", 0) == 0; }, 5s))
         << "a paused guest process is stopped";
 
+    ASSERT_TRUE(events_->ack());
     ASSERT_TRUE(hv_->domain_unpause(*dom));
+    expect_event_and_listed(*dom, [](const DomainInfo& i) { return !i.paused; });
     ASSERT_TRUE(wait_state(*dom, [](const DomainInfo& i) { return !i.paused; }));
 
+    ASSERT_TRUE(events_->ack());
     ASSERT_TRUE(hv_->domain_shutdown(*dom, ShutdownReason::kReboot));
+    expect_event_and_listed(*dom, [](const DomainInfo& i) {
+        return i.shutdown && i.shutdown_reason == ShutdownReason::kReboot && !i.running;
+    });
     ASSERT_TRUE(wait_state(*dom, [](const DomainInfo& i) {
         return i.shutdown && i.shutdown_reason == ShutdownReason::kReboot && !i.crashed;
     }));
@@ -88,10 +124,15 @@ TEST_F(HvsimE2E, BannerOnConsoleAndShellAcrossProcesses) {
     ASSERT_TRUE(console) << console.error().message;
     ASSERT_TRUE(hv_->domain_unpause(*dom));
     auto has = [&](const std::string& s) {
-        return eventually([&] { console->pump(); return console->text().find(s) != std::string::npos; },
-                          10s, console->fd());
+        return eventually(
+            [&] {
+                console->pump();
+                return console->text().find(s) != std::string::npos;
+            },
+            10s, console->fd());
     };
-    ASSERT_TRUE(has("xvm-guest 1.0: domain " + std::to_string(*dom) + " booting (kernel "
+    ASSERT_TRUE(has("xvm-guest 1.0: domain " + std::to_string(*dom) +
+                    " booting (kernel "
                     "'/boot/vmlinuz-test', extra 'quiet', 32768 KiB, 1 vcpus)"))
         << console->text();
     ASSERT_TRUE(has("console ready"));
@@ -108,8 +149,12 @@ TEST_F(HvsimE2E, BannerOnConsoleAndShellAcrossProcesses) {
     console->keep_text(false);
     std::uint64_t before = console->bytes();
     console->type("spew 1\n");
-    ASSERT_TRUE(eventually([&] { console->pump(); return console->bytes() - before >= (1u << 20); },
-                           20s, console->fd()));
+    ASSERT_TRUE(eventually(
+        [&] {
+            console->pump();
+            return console->bytes() - before >= (1u << 20);
+        },
+        20s, console->fd()));
     EXPECT_EQ(console->bytes() - before, 1u << 20);
 
     console->keep_text(true);
@@ -140,6 +185,23 @@ TEST_F(HvsimE2E, XenstorePeerTalksToTheGuestAndShutsItDown) {
     ASSERT_TRUE(serve_until([&] { return xs->store()[path + "/memory/actual"] == "49152"; }));
     ASSERT_TRUE(wait_state(*dom, [](const DomainInfo& i) { return i.memory_kib == 49152; }));
     EXPECT_EQ(hv_->physinfo()->free_kib, (512u - 48u) * 1024);
+    // Beyond its maximum (= its initial 64 MiB): refused, and the guest
+    // neither claims it nor changes hvsim's accounting.
+    auto console = ConsolePeer::attach(*hv_, *dom);
+    ASSERT_TRUE(console);
+    xs->set(path + "/memory/target", "131072");
+    ASSERT_TRUE(eventually(
+        [&] {
+            xs->pump();
+            console->pump();
+            return console->text().find(
+                       "the hypervisor refused 131072 KiB; staying at 49152 KiB") !=
+                   std::string::npos;
+        },
+        10s, console->fd()))
+        << console->text();
+    EXPECT_EQ(xs->store()[path + "/memory/actual"], "49152");
+    EXPECT_EQ(hv_->domain_info(*dom)->memory_kib, 49152u);
 
     xs->set(path + "/control/shutdown", "poweroff");
     ASSERT_TRUE(serve_until([&] {
@@ -151,6 +213,39 @@ TEST_F(HvsimE2E, XenstorePeerTalksToTheGuestAndShutsItDown) {
     EXPECT_EQ(xs->store()[path + "/control/shutdown"], "") << "the guest acknowledges";
 }
 
+// Every control/shutdown request a guest obeys ends in the matching reason.
+TEST_F(HvsimE2E, ShutdownRequestsMapToReasons) {
+    const std::pair<const char*, ShutdownReason> cases[] = {
+        {"halt", ShutdownReason::kPoweroff},
+        {"reboot", ShutdownReason::kReboot},
+        {"suspend", ShutdownReason::kSuspend},
+        {"crash", ShutdownReason::kCrash},
+    };
+    for (const auto& [request, reason] : cases) {
+        auto dom = hv_->domain_create(config(16));
+        ASSERT_TRUE(dom);
+        auto xs = XenstorePeer::attach(*hv_, *dom);
+        ASSERT_TRUE(xs);
+        ASSERT_TRUE(hv_->domain_unpause(*dom));
+        std::string path = "/local/domain/" + std::to_string(*dom);
+        ASSERT_TRUE(eventually(
+            [&] { return xs->pump() && xs->store().count(path + "/data/booted"); }, 10s, xs->fd()));
+        xs->set(path + "/control/shutdown", request);
+        ASSERT_TRUE(eventually(
+            [&] {
+                xs->pump();
+                auto i = hv_->domain_info(*dom);
+                return i && i->shutdown;
+            },
+            10s, xs->fd()))
+            << request;
+        auto info = hv_->domain_info(*dom);
+        EXPECT_EQ(info->shutdown_reason, reason) << request;
+        EXPECT_EQ(info->crashed, reason == ShutdownReason::kCrash) << request;
+        ASSERT_TRUE(hv_->domain_destroy(*dom));
+    }
+}
+
 TEST_F(HvsimE2E, IgnoreShutdownBehaviourIgnores) {
     auto dom = hv_->domain_create(config(32, "/boot/vmlinuz", "ignore-shutdown"));
     ASSERT_TRUE(dom);
@@ -159,14 +254,16 @@ TEST_F(HvsimE2E, IgnoreShutdownBehaviourIgnores) {
     ASSERT_TRUE(xs && console);
     ASSERT_TRUE(hv_->domain_unpause(*dom));
     std::string path = "/local/domain/" + std::to_string(*dom);
-    ASSERT_TRUE(eventually([&] { return xs->pump() && xs->store().count(path + "/data/booted"); }, 10s,
-                           xs->fd()));
+    ASSERT_TRUE(eventually([&] { return xs->pump() && xs->store().count(path + "/data/booted"); },
+                           10s, xs->fd()));
     xs->set(path + "/control/shutdown", "reboot");
-    ASSERT_TRUE(eventually([&] {
-        xs->pump();
-        console->pump();
-        return console->text().find("ignoring shutdown request 'reboot'") != std::string::npos;
-    }, 10s, console->fd()));
+    ASSERT_TRUE(eventually(
+        [&] {
+            xs->pump();
+            console->pump();
+            return console->text().find("ignoring shutdown request 'reboot'") != std::string::npos;
+        },
+        10s, console->fd()));
     EXPECT_FALSE(hv_->domain_info(*dom)->shutdown);
 }
 
@@ -259,7 +356,8 @@ std::string open_as(const std::string& user) {
             ::setgid(pw->pw_gid) < 0 || ::setuid(pw->pw_uid) < 0)
             ::_exit(3);
         auto hv = open_hypervisor(Backend::kSim);
-        std::string answer = hv ? "0 ok" : std::to_string(hv.error().code) + " " + hv.error().message;
+        std::string answer =
+            hv ? "0 ok" : std::to_string(hv.error().code) + " " + hv.error().message;
         (void)!::write(fds[1], answer.data(), answer.size());
         ::_exit(0);
     }
@@ -283,7 +381,8 @@ TEST_F(HvsimE2E, PeerWithoutXvmControlIsRefused) {
         << refused;
     EXPECT_EQ(open_as("xvmh-ctl"), "0 ok");
     std::string uid = std::to_string(users.uid("xvmh-none"));
-    EXPECT_TRUE(eventually([&] { return log().find("uid " + uid) != std::string::npos; }, 5s)) << log();
+    EXPECT_TRUE(eventually([&] { return log().find("uid " + uid) != std::string::npos; }, 5s))
+        << log();
 }
 
 TEST_F(HvsimE2E, CoreDumpSaveAndRestore) {
@@ -292,8 +391,12 @@ TEST_F(HvsimE2E, CoreDumpSaveAndRestore) {
     auto console = ConsolePeer::attach(*hv_, *dom);
     ASSERT_TRUE(console);
     ASSERT_TRUE(hv_->domain_unpause(*dom));
-    ASSERT_TRUE(eventually([&] { console->pump(); return console->text().find("console ready") != std::string::npos; },
-                           10s, console->fd()));
+    ASSERT_TRUE(eventually(
+        [&] {
+            console->pump();
+            return console->text().find("console ready") != std::string::npos;
+        },
+        10s, console->fd()));
     std::string core = root_ / "/core.dump";
     ASSERT_TRUE(hv_->core_dump(*dom, core));
     std::string dump = read_file(core);
@@ -313,8 +416,12 @@ TEST_F(HvsimE2E, CoreDumpSaveAndRestore) {
     auto again = ConsolePeer::attach(*hv_, *restored);
     ASSERT_TRUE(again);
     ASSERT_TRUE(hv_->domain_unpause(*restored));
-    ASSERT_TRUE(eventually([&] { again->pump(); return again->text().find("resumed (boot 2") != std::string::npos; },
-                           10s, again->fd()))
+    ASSERT_TRUE(eventually(
+        [&] {
+            again->pump();
+            return again->text().find("resumed (boot 2") != std::string::npos;
+        },
+        10s, again->fd()))
         << again->text();
 
     int fd = ::open((root_ / "/garbage").c_str(), O_WRONLY | O_CREAT, 0600);
@@ -324,6 +431,50 @@ TEST_F(HvsimE2E, CoreDumpSaveAndRestore) {
     ASSERT_FALSE(bad);
     EXPECT_NE(bad.error().message.find("cannot restore"), std::string::npos) << bad.error().message;
     EXPECT_EQ(hv_->domain_list()->size(), 2u) << "a bad image changes nothing";
+}
+
+// Reads one reply frame from a raw connection: {code, payload}, or code -1
+// when the connection closed.
+std::pair<int, std::string> raw_reply(int fd) {
+    std::string in;
+    char buf[4096];
+    for (;;) {
+        auto frame = hv_parse_frame(in);
+        if (frame && *frame)
+            return {static_cast<int>((*frame)->code), std::string((*frame)->payload)};
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, 5000) != 1) return {-2, "timeout"};
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n <= 0) return {-1, "closed"};
+        in.append(buf, static_cast<std::size_t>(n));
+    }
+}
+
+TEST_F(HvsimE2E, BadRequestsGetErrorsAndBrokenFramingDisconnects) {
+    auto fd = connect_unix(root_ / "/var/run/xvm/hvsim.sock");
+    ASSERT_TRUE(fd);
+    std::string frame;
+    hv_append_frame(frame, static_cast<std::uint32_t>(HvOp::kSetMaxMemory), std::string(4, '\0'));
+    ASSERT_EQ(::write(fd->get(), frame.data(), frame.size()), static_cast<ssize_t>(frame.size()));
+    auto [code, message] = raw_reply(fd->get());
+    EXPECT_EQ(code, EINVAL);
+    EXPECT_EQ(message, "SET_MAX_MEMORY request: payload ends before field kib");
+    frame.clear();
+    hv_append_frame(frame, 4711, "");
+    ASSERT_EQ(::write(fd->get(), frame.data(), frame.size()), static_cast<ssize_t>(frame.size()));
+    EXPECT_EQ(raw_reply(fd->get()).first, ENOSYS);
+    // Still served after bad requests.
+    frame.clear();
+    hv_append_frame(frame, static_cast<std::uint32_t>(HvOp::kPhysinfo), "");
+    ASSERT_EQ(::write(fd->get(), frame.data(), frame.size()), static_cast<ssize_t>(frame.size()));
+    EXPECT_EQ(raw_reply(fd->get()).first, 0);
+    // A frame longer than the protocol allows ends the connection.
+    std::uint32_t header[2] = {1, kHvMaxPayload + 1};
+    ASSERT_EQ(::write(fd->get(), header, sizeof header), static_cast<ssize_t>(sizeof header));
+    EXPECT_EQ(raw_reply(fd->get()).first, -1);
+    EXPECT_TRUE(eventually([&] { return log().find("broke framing") != std::string::npos; }, 5s));
+    EXPECT_NE(log().find("bad request from uid 0"), std::string::npos);
+    EXPECT_TRUE(hv_->physinfo()) << "other clients are unaffected";
 }
 
 // hvsim restart: documented clean failure. Guests die with hvsim; a new

@@ -1,6 +1,7 @@
 #include "hvsim_fixture.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 namespace xvm::test {
@@ -9,6 +10,9 @@ using namespace std::chrono_literals;
 
 void HvsimFixture::SetUp() {
     if (auto why = needs_root()) GTEST_SKIP() << *why;
+    // Orphans (the launcher of an hvsim killed by a test) become our
+    // children, so TearDown can prove that they end too.
+    ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);
     ASSERT_EQ(run(XVM_SOURCE_DIR "/scripts/xvm-accounts >/dev/null"), 0);
     ::setenv("XVM_ROOT", root_.path().c_str(), 1);
     start_hvsim();
@@ -25,6 +29,15 @@ void HvsimFixture::TearDown() {
     // Guests die with hvsim: none may be left.
     EXPECT_TRUE(eventually([] { return processes_with_cmdline(GUEST_PROGRAM " ").empty(); }, 5s))
         << "guest processes left behind";
+    EXPECT_TRUE(eventually(
+        [] {
+            pid_t reaped;
+            while ((reaped = ::waitpid(-1, nullptr, WNOHANG)) > 0) {
+            }
+            return reaped < 0 && errno == ECHILD;
+        },
+        5s))
+        << "a child of hvsim (its launcher) outlived it";
     ::unsetenv("XVM_ROOT");
 }
 

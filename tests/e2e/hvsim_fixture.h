@@ -15,7 +15,7 @@
 namespace xvm::test {
 
 class HvsimFixture : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override;
     void TearDown() override;
 
