@@ -19,6 +19,8 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <iterator>
+#include <sstream>
 #include <functional>
 #include <set>
 #include <string>
@@ -32,6 +34,7 @@ using Clock = std::chrono::steady_clock;
 using xvm::xs_append;
 
 double g_seconds = 1.0;
+long g_ops = 0;  // operations done since the last row, for CPU per operation
 
 std::string nul(std::initializer_list<std::string> parts) {
     std::string out;
@@ -125,6 +128,7 @@ pid_t start_echo(const std::string& path) {
         ::close(ls);
         return pid;
     }
+    std::signal(SIGCHLD, SIG_IGN);  // per-connection children reap themselves
     while (true) {
         int c = ::accept(ls, nullptr, nullptr);
         if (c < 0) continue;
@@ -148,6 +152,7 @@ double rate(const std::function<int()>& op) {
                                std::chrono::duration<double>(g_seconds / 3));
         long ops = 0;
         while (Clock::now() < end) ops += op();
+        g_ops += ops;
         r.push_back(ops / std::chrono::duration<double>(Clock::now() - start).count());
     }
     std::sort(r.begin(), r.end());
@@ -182,10 +187,25 @@ double concurrent(int n, const std::function<std::function<int()>()>& make) {
     for (int fd : pipes) {
         double r = 0;
         if (::read(fd, &r, sizeof r) == sizeof r) total += r;
+        g_ops += static_cast<long>(r * g_seconds);
         ::close(fd);
     }
     for (pid_t kid : kids) ::waitpid(kid, nullptr, 0);
     return total;
+}
+
+// The server's user+system CPU time in microseconds.
+double cpu_us(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto close = all.rfind(')');
+    if (close == std::string::npos) return 0;
+    std::istringstream f(all.substr(close + 2));
+    std::string field;
+    double ticks = 0;
+    for (int i = 3; i <= 15 && f >> field; ++i)
+        if (i == 14 || i == 15) ticks += std::stod(field);
+    return ticks * 1e6 / ::sysconf(_SC_CLK_TCK);
 }
 
 long rss_kib(pid_t pid) {
@@ -200,14 +220,27 @@ struct Bench {
     std::string sock, echo;
     pid_t server = 0;
     std::set<std::string> only, skip;
+    double cpu_mark = 0;  // server CPU at the start of the current row
+    long ops_mark = 0;
 
     bool want(const std::string& name) const {
         return (only.empty() || only.contains(name)) && !skip.contains(name);
     }
-    void row(const std::string& name, double ops, double echo_ops, const std::string& note = "") {
-        std::printf("| %-28s | %12.0f | %12.0f | %6.2f | %s\n", name.c_str(), ops, echo_ops,
-                    echo_ops > 0 ? echo_ops / ops : 0.0, note.c_str());
+    // Server CPU per operation since the previous row (echo runs add
+    // operations but no server CPU, so they are excluded by the caller
+    // marking before its own part). Coarse: clock ticks.
+    void mark() {
+        cpu_mark = server ? cpu_us(server) : 0;
+        ops_mark = g_ops;
+    }
+    double cpu_per_op(long ops) const { return server && ops ? (cpu_us(server) - cpu_mark) / ops : 0; }
+    void row(const std::string& name, double ops, double echo_ops, const std::string& note = "",
+             double cpu = -1) {
+        if (cpu < 0) cpu = cpu_per_op(g_ops - ops_mark);
+        std::printf("| %-28s | %10.0f | %10.0f | %6.2f | %8.1f | %s\n", name.c_str(), ops, echo_ops,
+                    echo_ops > 0 ? echo_ops / ops : 0.0, cpu, note.c_str());
         std::fflush(stdout);
+        mark();
     }
     // One request-reply over the daemon, and the same bytes over echo.
     void rtt(const std::string& name, std::uint32_t type, const std::string& payload) {
@@ -215,9 +248,11 @@ struct Bench {
         Conn c(sock), e(echo);
         std::string m;
         xs_append(m, type, 1, 0, payload);
+        mark();
         double ours = rate([&] { c.call(type, payload); return 1; });
+        double cpu = cpu_per_op(g_ops - ops_mark);
         double floor = rate([&] { e.send_raw(m); e.recv_bytes(m.size()); return 1; });
-        row(name, ours, floor);
+        row(name, ours, floor, "", cpu);
     }
     void pipelined(int depth) {
         std::string name = "pipelined read x" + std::to_string(depth);
@@ -225,19 +260,22 @@ struct Bench {
         Conn c(sock), e(echo);
         std::string p = nul({"/bench/r1"}), m;
         xs_append(m, XS_READ, 1, 0, p);
+        mark();
         double ours = rate([&] {
             for (int i = 0; i < depth; ++i) c.send(XS_READ, p);
             for (int i = 0; i < depth; ++i) c.recv();
             return depth;
         });
+        double cpu = cpu_per_op(g_ops - ops_mark);
         std::string burst;
         for (int i = 0; i < depth; ++i) burst += m;
         double floor = rate([&] { e.send_raw(burst); e.recv_bytes(burst.size()); return depth; });
-        row(name, ours, floor);
+        row(name, ours, floor, "", cpu);
     }
     void clients(int n, const std::string& kind) {
         std::string name = std::to_string(n) + " clients " + kind;
         if (!want(name)) return;
+        mark();
         double ours = concurrent(n, [&]() -> std::function<int()> {
             auto c = std::make_shared<Conn>(sock);
             auto i = std::make_shared<long>(::getpid());
@@ -248,13 +286,14 @@ struct Bench {
                 return 1;
             };
         });
+        double cpu = cpu_per_op(g_ops - ops_mark);
         std::string m;
         xs_append(m, XS_READ, 1, 0, nul({"/bench/r1"}));
         double floor = concurrent(n, [&]() -> std::function<int()> {
             auto e = std::make_shared<Conn>(echo);
             return [e, m] { e->send_raw(m); e->recv_bytes(m.size()); return 1; };
         });
-        row(name, ours, floor);
+        row(name, ours, floor, "", cpu);
     }
     void run_all();
 };
@@ -265,8 +304,10 @@ void Bench::run_all() {
     for (int i = 0; i < 1000; ++i)
         setup.send(XS_WRITE, "/bench/dir/" + std::to_string(i) + std::string(1, '\0'));
     for (int i = 0; i < 1000; ++i) setup.recv();
-    std::printf("| %-28s | %12s | %12s | %6s |\n", "workload", "ops/s", "echo ops/s", "x echo");
-    std::printf("|------------------------------|--------------|--------------|--------|\n");
+    std::printf("| %-28s | %10s | %10s | %6s | %8s | notes\n", "workload", "ops/s", "echo ops/s",
+                "x echo", "srv us/op");
+    std::printf("|------------------------------|------------|------------|--------|----------|------\n");
+    mark();
     rtt("read 1 B", XS_READ, nul({"/bench/r1"}));
     rtt("write 1 B", XS_WRITE, "/bench/w1" + std::string(1, '\0') + "x");
     rtt("write 2000 B", XS_WRITE, "/bench/w2000" + std::string(1, '\0') + std::string(2000, 'x'));
@@ -276,6 +317,7 @@ void Bench::run_all() {
         Conn a(sock), b(sock);
         a.call(XS_WATCH, nul({"/bench/watch", "t"}));
         a.recv();
+        mark();
         double ours = rate([&] {
             b.send(XS_WRITE, "/bench/watch/x" + std::string(1, '\0') + "v");
             a.recv();
@@ -286,6 +328,7 @@ void Bench::run_all() {
     }
     if (want("transaction r-m-w")) {
         Conn c(sock);
+        mark();
         double ours = rate([&] {
             std::uint32_t tx = std::stoul(c.call(XS_TRANSACTION_START, std::string(1, '\0')));
             std::string v = c.call(XS_READ, nul({"/bench/r1"}), tx);
@@ -313,6 +356,7 @@ void Bench::run_all() {
                               "domid", "uuid", "device-misc/vif/nextDeviceID",
                               "device-misc/vbd/nextDeviceID", "backend/vbd", "backend/vif",
                               "hvmloader/bios", "platform/acpi"};
+        mark();
         double ours = rate([&] {
             std::string base = "/bench/local/domain/" + std::to_string(++dom);
             std::uint32_t tx = std::stoul(c.call(XS_TRANSACTION_START, std::string(1, '\0')));
@@ -325,12 +369,11 @@ void Bench::run_all() {
             return 1;
         });
         row("domain boot macro", ours, 0, "40 writes + perms, 1 transaction");
-        int removed = 0;
-        double rm = rate([&] {
-            if (removed >= dom) return 0;
-            c.call(XS_RM, nul({"/bench/local/domain/" + std::to_string(++removed)}));
-            return 1;
-        });
+        mark();
+        auto t0 = Clock::now();
+        for (int d = 1; d <= dom; ++d) c.call(XS_RM, nul({"/bench/local/domain/" + std::to_string(d)}));
+        g_ops += dom;
+        double rm = dom / std::chrono::duration<double>(Clock::now() - t0).count();
         row("domain removal", rm, 0);
     }
     if (want("populate 100000 nodes")) {
@@ -351,11 +394,12 @@ void Bench::run_all() {
         }
         double secs = std::chrono::duration<double>(Clock::now() - t0).count();
         // Drain the watch events of the population.
-        for (int i = 0; i < 100000 + 100; ++i) w.recv();
+        for (int i = 0; i < 100000; ++i) w.recv();  // one per written node
         long after = server ? rss_kib(server) : -1;
         char note[128];
         std::snprintf(note, sizeof note, "%.2f s; RSS +%ld KiB = %.0f B/node", secs,
                       after - before, (after - before) * 1024.0 / 100000);
+        g_ops += 100000;
         row("populate 100000 nodes", 100000 / secs, 0, note);
         auto t1 = Clock::now();
         c.call(XS_RM, nul({"/bench/pop"}));

@@ -140,12 +140,12 @@ Status Server::on_socket_event(std::uint64_t id, std::uint32_t events) {
     }
     if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
         bool eof = false;
-        // Bounded: a few chunks per pass, then others get their turn.
+        // Bounded: a few chunks per pass, then others get their turn. Read
+        // into one scratch buffer: growing `in` first would zero-fill it.
+        static char chunk[kReadChunk];
         for (int i = 0; i < 4; ++i) {
-            std::size_t old = cl->conn.in.size();
-            cl->conn.in.resize(old + kReadChunk);
-            ssize_t n = ::read(cl->fd.get(), cl->conn.in.data() + old, kReadChunk);
-            cl->conn.in.resize(old + (n > 0 ? n : 0));
+            ssize_t n = ::read(cl->fd.get(), chunk, kReadChunk);
+            if (n > 0) cl->conn.in.append(chunk, n);
             if (n > 0 && static_cast<std::size_t>(n) == kReadChunk) continue;
             if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) eof = true;
             break;

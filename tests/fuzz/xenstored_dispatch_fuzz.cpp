@@ -35,7 +35,13 @@ public:
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-    static const std::string path = "/dev/shm/xs-dispatch-fuzz-" + std::to_string(::getpid());
+    static const std::string path = [] {
+        std::string p = "/dev/shm/xs-dispatch-fuzz-" + std::to_string(::getpid());
+        // The scratch store goes when the fuzzer exits.
+        static std::string removed = p;
+        std::atexit([] { ::unlink(removed.c_str()); });
+        return p;
+    }();
     auto tdb = TdbFile::open(path, true, 131);
     if (!tdb) std::abort();
     auto store = Store::load(std::move(*tdb));
