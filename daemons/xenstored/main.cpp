@@ -68,9 +68,13 @@ void raise_file_limit() {
 Result<std::unique_ptr<RingBackend>> ring_backend(const std::string& setting) {
     if (setting.empty()) return std::unique_ptr<RingBackend>();
     if (setting.starts_with("files:")) return file_rings(setting.substr(6));
-    return make_error(cat("--hypervisor ", setting,
-                          ": this build has no hypervisor backend yet; use files:DIR for "
-                          "test rings or omit the option for sockets only"));
+    Result<Backend> backend = parse_backend(setting);
+    if (!backend) return std::move(backend).error().context("--hypervisor");
+    // Opened as root, before the drop; xvm keeps the right to use it anyway
+    // (group xvm holds xvm_control).
+    Result<std::unique_ptr<Hypervisor>> hv = open_hypervisor(*backend);
+    if (!hv) return std::move(hv).error().context("xenstored: cannot open the hypervisor");
+    return hypervisor_rings(std::move(*hv));
 }
 
 Status daemonize(const Config& c) {

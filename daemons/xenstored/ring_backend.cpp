@@ -15,17 +15,17 @@ namespace {
 
 class HypervisorRings : public RingBackend {
 public:
-    explicit HypervisorRings(Hypervisor& hv) : hv_(hv) {}
+    explicit HypervisorRings(std::unique_ptr<Hypervisor> hv) : hv_(std::move(hv)) {}
     Result<RingEndpoint> connect(DomainId dom, std::uint64_t, std::uint32_t port) override {
-        Result<Mapping> page = hv_.map_xenstore_page(dom);
+        Result<Mapping> page = hv_->map_xenstore_page(dom);
         if (!page) return std::move(page).error();
-        auto chan = hv_.evtchn_bind_interdomain(dom, port);
+        auto chan = hv_->evtchn_bind_interdomain(dom, port);
         if (!chan) return std::move(chan).error();
         return RingEndpoint{std::move(*page), std::move(*chan)};
     }
 
 private:
-    Hypervisor& hv_;
+    std::unique_ptr<Hypervisor> hv_;
 };
 
 class FifoChannel : public EventChannel {
@@ -71,8 +71,8 @@ private:
 
 }  // namespace
 
-std::unique_ptr<RingBackend> hypervisor_rings(Hypervisor& hv) {
-    return std::make_unique<HypervisorRings>(hv);
+std::unique_ptr<RingBackend> hypervisor_rings(std::unique_ptr<Hypervisor> hv) {
+    return std::make_unique<HypervisorRings>(std::move(hv));
 }
 
 std::unique_ptr<RingBackend> file_rings(std::string dir) {

@@ -31,7 +31,7 @@ public:
     virtual Result<RingEndpoint> connect(DomainId dom, std::uint64_t mfn, std::uint32_t port) = 0;
 };
 
-std::unique_ptr<RingBackend> hypervisor_rings(Hypervisor& hv);
+std::unique_ptr<RingBackend> hypervisor_rings(std::unique_ptr<Hypervisor> hv);
 std::unique_ptr<RingBackend> file_rings(std::string dir);
 
 // The FIFO event channel of FileRings, also used by test peers:
