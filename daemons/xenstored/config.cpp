@@ -5,9 +5,11 @@
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 
 #include "format.h"
 #include "paths.h"
+#include "scf.h"
 
 namespace xvm::xs {
 namespace {
@@ -51,6 +53,51 @@ Status set_quota(Quotas& q, std::string_view arg) {
     return make_error(cat("-Q ", arg, ": unknown quota ", name));
 }
 
+constexpr const char* kXendFmri = "svc:/system/xctl/xend:default";
+
+// A count (or integer) property, nullopt when absent; a wrong type or an
+// out-of-range value is an error naming the property.
+Result<std::optional<std::uint64_t>> smf_number(const char* fmri, const std::string& prop) {
+    scf_simple_prop_t* p = scf_simple_prop_get(nullptr, fmri, "config", prop.c_str());
+    if (p == nullptr) return std::optional<std::uint64_t>();
+    std::optional<std::uint64_t> value;
+    if (scf_simple_prop_type(p) == SCF_TYPE_COUNT) {
+        if (std::uint64_t* v = scf_simple_prop_next_count(p)) value = *v;
+    } else if (scf_simple_prop_type(p) == SCF_TYPE_INTEGER) {
+        if (std::int64_t* v = scf_simple_prop_next_integer(p); v && *v > 0)
+            value = static_cast<std::uint64_t>(*v);
+    }
+    scf_simple_prop_free(p);
+    if (!value || *value == 0 || *value > 0xffffffffu)
+        return make_error(cat(fmri, ": property config/", prop,
+                              " must be a count in 1..4294967295"));
+    return value;
+}
+
+// Under SMF (SMF_FMRI set) the properties are the configuration: quotas
+// from config/quota-<name> of our own instance, the hypervisor backend
+// from xend's config/hypervisor-backend (the one setting all daemons
+// share). The command line, parsed afterwards, overrides both.
+void load_smf(Config& c, std::vector<std::string>& errors) {
+    const char* self = std::getenv("SMF_FMRI");
+    if (self == nullptr) return;
+    for (const QuotaField& f : kQuotaFields) {
+        auto value = smf_number(self, cat("quota-", f.name));
+        if (!value) {
+            errors.push_back(value.error().message);
+            continue;
+        }
+        if (!*value) continue;
+        if (f.wide) c.quotas.*(f.wide) = **value;
+        else c.quotas.*(f.narrow) = static_cast<std::uint32_t>(**value);
+    }
+    scf_simple_prop_t* p = scf_simple_prop_get(nullptr, kXendFmri, "config", "hypervisor-backend");
+    if (p != nullptr) {
+        if (char* v = scf_simple_prop_next_astring(p)) c.hypervisor = v;
+        scf_simple_prop_free(p);
+    }
+}
+
 Config defaults() {
     Config c;
     c.run_dir = root_path("/var/run/xenstored");
@@ -86,6 +133,7 @@ Result<Config> load_config(int argc, char** argv) {
     };
     Config c = defaults();
     std::vector<std::string> errors;
+    load_smf(c, errors);
     optind = 1;
     opterr = 0;
     int opt;
