@@ -113,7 +113,7 @@ std::string usage_text() {
     std::string q;
     for (const QuotaField& f : kQuotaFields) q += cat(q.empty() ? "" : "|", f.name);
     return cat("usage: xenstored [-N] [-F pidfile] [-T tracefile] [-Q quota=value]...\n",
-               "                 [--new-store] [--hypervisor auto|xen|sim|files:DIR]\n",
+               "                 [--new-store | --init-store] [--hypervisor auto|xen|sim|files:DIR]\n",
                "                 [--no-drop] [-d] [-V]\n", "quotas: ", q, "\n");
 }
 
@@ -127,6 +127,7 @@ Result<Config> load_config(int argc, char** argv) {
         {"debug", no_argument, nullptr, 'd'},
         {"help", no_argument, nullptr, 'h'},
         {"new-store", no_argument, nullptr, 'E'},
+        {"init-store", no_argument, nullptr, 'I'},
         {"no-drop", no_argument, nullptr, 'U'},
         {"hypervisor", required_argument, nullptr, 'H'},
         {nullptr, 0, nullptr, 0},
@@ -137,13 +138,14 @@ Result<Config> load_config(int argc, char** argv) {
     optind = 1;
     opterr = 0;
     int opt;
-    while ((opt = getopt_long(argc, argv, ":NF:T:Q:VdhEUH:", kLong, nullptr)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":NF:T:Q:VdhEIUH:", kLong, nullptr)) != -1) {
         switch (opt) {
             case 'N': c.no_fork = true; break;
             case 'F': c.pid_file = optarg; break;
             case 'T': c.trace_file = optarg; break;
             case 'd': c.debug = true; break;
             case 'E': c.new_store = true; break;
+            case 'I': c.init_store = true; break;
             case 'U': c.drop_privileges = false; break;
             case 'H': c.hypervisor = optarg; break;
             case 'Q': {

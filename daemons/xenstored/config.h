@@ -37,6 +37,9 @@ struct Config {
     std::string trace_file;  // -T
     bool no_fork = false;    // -N
     bool new_store = false;  // --new-store: discard any tdb, start empty
+    // --init-store: start empty only when there is no tdb at all (the first
+    // start after boot: /var/run is memory); a damaged tdb is still an error.
+    bool init_store = false;
     bool drop_privileges = true;  // --no-drop is for unprivileged test runs only
     bool debug = false;
     std::string hypervisor;  // "" (none), "auto", "xen", "sim", or "files:<dir>"

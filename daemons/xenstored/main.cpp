@@ -116,7 +116,10 @@ int main(int argc, char** argv) {
         return fail(make_error("user or group xvm does not exist"), kExitConfig);
     if (Status s = make_run_dir(c.run_dir, uid, gid); !s) return fail(s.error());
 
-    auto tdb = TdbFile::open(c.tdb_path, c.new_store, c.tdb_hash_size);
+    bool start_empty = c.new_store || (c.init_store && ::access(c.tdb_path.c_str(), F_OK) < 0 &&
+                                       errno == ENOENT);
+    if (start_empty && !c.new_store) log_info(cat("no store at ", c.tdb_path, ": starting empty"));
+    auto tdb = TdbFile::open(c.tdb_path, start_empty, c.tdb_hash_size);
     if (!tdb) return fail(tdb.error());
     if (Status s = chown_to(c.tdb_path, uid, gid); !s) return fail(s.error());
     auto store = Store::load(std::move(*tdb));

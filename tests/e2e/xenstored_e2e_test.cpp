@@ -153,6 +153,27 @@ TEST_F(XenstoredE2E, CorruptStoreIsReported) {
     EXPECT_NE(d.log().find("corrupt"), std::string::npos) << d.log();
 }
 
+TEST_F(XenstoredE2E, InitStoreStartsEmptyOnlyWhenThereIsNoStore) {
+    {
+        Xenstored fresh(root_, {"--init-store"}, false);
+        ASSERT_TRUE(fresh.wait_ready()) << fresh.log();
+        EXPECT_NE(fresh.log().find(": starting empty"), std::string::npos) << fresh.log();
+        XsClient c(fresh.socket());
+        ASSERT_TRUE(c.write("/kept", "yes"));
+    }
+    {
+        Xenstored again(root_, {"--init-store"}, false);  // loads, does not wipe
+        ASSERT_TRUE(again.wait_ready()) << again.log();
+        XsClient c(again.socket());
+        EXPECT_EQ(c.read("/kept"), "yes");
+    }
+    ASSERT_EQ(run("head -c 8192 /dev/urandom > '" + root_ / "/var/run/xenstored/tdb" + "'"), 0);
+    Xenstored damaged(root_, {"--init-store"}, false);
+    int status = damaged.child().wait();
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0);
+    EXPECT_NE(damaged.log().find("corrupt"), std::string::npos) << damaged.log();
+}
+
 TEST_F(XenstoredE2E, RunsAsXvmWithNoCapabilities) {
     start();
     struct passwd* pw = ::getpwnam("xvm");
