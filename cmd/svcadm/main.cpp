@@ -242,7 +242,10 @@ int main(int argc, char** argv) {
     if (cmd == "enable" || cmd == "disable") return enable_disable(cmd == "enable", a);
     if (cmd == "mark") return mark(a);
     std::vector<std::string> ops(a.begin() + 1, a.end());
-    if (cmd == "restart" && !ops.empty() && ops[0] == "-d") ops.erase(ops.begin());
+    if (cmd == "restart" && !ops.empty() && ops[0] == "-d") {
+        warn("restart -d (abort with a core dump first) is not supported on this system");
+        return kExitUsage;
+    }
     if (ops.empty()) return usage();
     if (cmd == "restart" || cmd == "refresh")
         return for_each(ops, [&](const std::string& e) { return submit(cmd, e); });

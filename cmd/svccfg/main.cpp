@@ -106,8 +106,9 @@ int main(int argc, char** argv) {
         auto ent = svccfg::select_entity(a[1]);
         if (!ent) return fail(ent.error());
         auto st = svccfg::run_entity_command(*ent, {a.begin() + 2, a.end()});
-        if (!st) return st.error().message.starts_with("usage:") ? (std::fprintf(stderr, "svccfg: %s\n", st.error().message.c_str()), kExitUsage) : fail(st.error());
-        return 0;
+        if (st) return 0;
+        fail(st.error());
+        return st.error().message.starts_with("usage:") ? kExitUsage : kExitFail;
     }
     if (a[0] == "import") return do_import(a);
     if (a[0] == "validate") return do_validate(a);

@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <set>
+
 #include "format.h"
 #include "log.h"
 #include "paths.h"
@@ -124,8 +126,8 @@ bool Restarter::enabled(const smf::PgSet& cur) const {
     return cur.first("general", "enabled").value_or("false") == "true";
 }
 
-std::optional<Dependency> Restarter::blocking_dependency(const Instance&, const smf::PgSet& view) {
-    Lookup lookup = [this](const std::string& fmri) {
+Lookup Restarter::lookup() {
+    return [this](const std::string& fmri) {
         std::vector<Cited> out;
         auto f = smf::parse_fmri(fmri);
         if (!f) return out;
@@ -133,15 +135,23 @@ std::optional<Dependency> Restarter::blocking_dependency(const Instance&, const 
             if (name != f->entity() && !(f->instance.empty() && smf::service_of(name) == f->service))
                 continue;
             auto cur = repo_.current(name);
-            out.push_back(Cited{other.state, cur && enabled(*cur)});
+            static const std::set<std::string> kFaults{"ct_ev_exit", "ct_ev_core", "ct_ev_signal",
+                                                       "method_failed", "fault_threshold_reached",
+                                                       "restarting_too_quickly", "stop_method_failed"};
+            // While stopping, the reason is the one the stop will publish.
+            std::string why = other.next ? other.stop_aux : other.aux;
+            out.push_back(Cited{other.state, cur && enabled(*cur), kFaults.contains(why)});
         }
         return out;
     };
+}
+
+std::optional<Dependency> Restarter::blocking_dependency(const Instance&, const smf::PgSet& view) {
     PathExists exists = [](const std::string& path) {
         struct stat st {};
         return ::stat(root_path(path).c_str(), &st) == 0;
     };
-    return first_unsatisfied(dependencies_of(view), lookup, exists);
+    return first_unsatisfied(dependencies_of(view), lookup(), exists);
 }
 
 bool Restarter::take_actions(Instance& in, const smf::PgSet& cur) {
@@ -227,7 +237,7 @@ bool Restarter::step(Instance& in) {
         auto view = repo_.running_view(in.entity);
         if (!view) return false;
         auto dep = blocking_dependency(in, *view);
-        if (dep && dep->restart_on != "none") {
+        if (dep && requires_stop(*dep, lookup())) {
             begin_stop(in, State::Offline, "dependency_activity",
                        "Stopping because dependency activity requires stop.");
             return true;

@@ -84,6 +84,7 @@ private:
     bool take_actions(Instance& in, const smf::PgSet& cur);
     bool enabled(const smf::PgSet& cur) const;
     std::optional<Dependency> blocking_dependency(const Instance& in, const smf::PgSet& view);
+    Lookup lookup();
     void set_state(Instance& in, State s, std::string aux);
     void publish(Instance& in);
     // methods.cpp: running methods and contracts

@@ -52,10 +52,7 @@ TEST_F(StartdE2E, KilledDaemonIsRestartedAndTheLogSaysSo) {
     auto before = members("site/daemon:default");
     ASSERT_EQ(before.size(), 1u);
     ASSERT_EQ(::kill(before[0], SIGKILL), 0);
-    ASSERT_TRUE(eventually([&] {
-        auto now = members("site/daemon:default");
-        return now.size() == 1 && now[0] != before[0] && state("site/daemon:default") == "online";
-    }));
+    ASSERT_TRUE(eventually([&] { return runs_anew("site/daemon:default", before); }));
     std::string log = log_of("site-daemon:default");
     EXPECT_NE(log.find("Stopping because process received fatal signal from outside the service."),
               std::string::npos) << log;
@@ -149,10 +146,7 @@ TEST_F(StartdE2E, RestartRunsStopThenStart) {
     ASSERT_EQ(svcadm({"enable", "-rs", "daemon"}).status, 0);
     auto pids = members("site/daemon:default");
     ASSERT_EQ(svcadm({"restart", "daemon"}).status, 0);
-    ASSERT_TRUE(eventually([&] {
-        auto now = members("site/daemon:default");
-        return now.size() == 1 && now != pids && state("site/daemon:default") == "online";
-    }));
+    ASSERT_TRUE(eventually([&] { return runs_anew("site/daemon:default", pids); }));
     EXPECT_NE(log_of("site-daemon:default").find("Stopping because service restarting."), std::string::npos);
 }
 
@@ -215,6 +209,24 @@ TEST_F(StartdE2E, EnableWaitReportsAStuckDependency) {
     auto x = svcs({"-x", "needy"});
     EXPECT_NE(x.out.find("Reason: Service svc:/site/fatal is not running because a method failed repeatedly."),
               std::string::npos) << x.out;
+}
+
+TEST_F(StartdE2E, RestartOnErrorStopsTheDependentOnlyOnFaults) {
+    import(service("site/dep", testsvc("daemon"), "",
+                   "<dependency name='d' grouping='require_all' restart_on='error' type='service'>"
+                   "<service_fmri value='svc:/site/daemon'/></dependency>\n"));
+    ASSERT_EQ(svcadm({"enable", "-rs", "dep"}).status, 0);
+    auto dep = members("site/dep:default");
+    auto daemon = members("site/daemon:default");
+    ASSERT_EQ(svcadm({"restart", "daemon"}).status, 0);  // an administrative stop: no effect on dep
+    ASSERT_TRUE(eventually([&] { return runs_anew("site/daemon:default", daemon); }));
+    EXPECT_EQ(members("site/dep:default"), dep);
+    ASSERT_EQ(::kill(members("site/daemon:default")[0], SIGKILL), 0);  // a fault: dep is stopped
+    ASSERT_TRUE(eventually([&] {
+        return log_of("site-dep:default").find("Stopping because dependency activity requires stop.") !=
+                   std::string::npos &&
+               runs_anew("site/dep:default", dep);
+    })) << log_of("site-dep:default");
 }
 
 TEST_F(StartdE2E, StartTimeoutKillsTheContractAndCountsAsFailure) {
