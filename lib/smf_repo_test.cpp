@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 
 #include "smf_actions.h"
 
@@ -74,6 +75,33 @@ TEST_F(RepoTest, TransactionIsAllOrNothing) {
     });
     EXPECT_FALSE(st);
     EXPECT_FALSE(*repo_->exists("site/x"));
+}
+
+TEST_F(RepoTest, CrashMidTransactionLosesOnlyThatWrite) {
+    repo_.reset();
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        auto r = Repository::open_path(dir_ + "/etc/svc/repository.tdb", true);
+        if (!r) ::_exit(2);
+        (void)(*r)->transaction([&]() -> Status {
+            (void)(*r)->create("site/half");
+            (void)(*r)->update("site/demo", [](PgSet& set) -> Status {
+                set.remove("config");
+                return {};
+            });
+            ::_exit(0);  // dies with the transaction open, as a crash would
+        });
+        ::_exit(3);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    ASSERT_EQ(WEXITSTATUS(status), 0);
+    auto r = Repository::open_path(dir_ + "/etc/svc/repository.tdb", true);
+    ASSERT_TRUE(r) << r.error().message;
+    repo_ = std::move(*r);
+    EXPECT_FALSE(*repo_->exists("site/half"));
+    EXPECT_EQ(repo_->current("site/demo")->first("config", "port"), "1");
+    EXPECT_TRUE(repo_->create("site/after"));  // and the next writer is not blocked
 }
 
 TEST_F(RepoTest, ConcurrentWritersDoNotLoseUpdates) {

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "smf_fixture.h"
+#include "unix_socket.h"
 
 namespace xvm::test {
 namespace {
@@ -227,6 +228,26 @@ TEST_F(StartdE2E, RestartOnErrorStopsTheDependentOnlyOnFaults) {
                    std::string::npos &&
                runs_anew("site/dep:default", dep);
     })) << log_of("site-dep:default");
+}
+
+TEST_F(StartdE2E, BadControlRequestsGetErrorsAndTheRestarterServesOn) {
+    auto ask = [&](const std::string& bytes) {
+        auto fd = connect_unix(path("/etc/svc/volatile/startd.sock"));
+        if (!fd) return std::string("connect failed");
+        (void)!::write(fd->get(), bytes.data(), bytes.size());
+        std::string reply;
+        char buf[256];
+        ssize_t n;
+        while ((n = ::read(fd->get(), buf, sizeof buf)) > 0) reply.append(buf, static_cast<size_t>(n));
+        return reply;
+    };
+    EXPECT_EQ(ask("garbage\n"), "error\t22\tmalformed request\n");
+    EXPECT_EQ(ask("frob\tsite/daemon:default\n"), "error\t22\tunknown request \"frob\"\n");
+    EXPECT_EQ(ask("enable\tsite/nosuch:default\n"), "error\t2\tsvc:/site/nosuch:default does not exist\n");
+    EXPECT_EQ(ask(std::string(70000, 'x')), "error\t22\trequest too long\n");
+    EXPECT_EQ(ask("setprop\tsite/daemon\tconfig\tmsg\tcount\t-1\n"),
+              "error\t22\tproperty config/msg is of type astring, not count\n");
+    EXPECT_EQ(svcadm({"enable", "-rs", "daemon"}).status, 0);
 }
 
 TEST_F(StartdE2E, StartTimeoutKillsTheContractAndCountsAsFailure) {
