@@ -61,7 +61,8 @@ Result<InstanceInfo> instance_info(Repository& repo, const std::string& instance
     i.last_failure = get("restarter", "last_failure", "");
     auto ovr = cur->first("general_ovr", "enabled");
     i.temporary = ovr.has_value();
-    i.enabled = (ovr ? *ovr : get("general", "enabled", "false")) == "true";
+    i.persistent_enabled = get("general", "enabled", "false") == "true";
+    i.enabled = ovr ? *ovr == "true" : i.persistent_enabled;
     return i;
 }
 

@@ -91,9 +91,17 @@ std::string stuck_dependency(const std::string& entity) {
 }
 
 // Polls the published state (never sleeps blindly: each pass reads it).
+// Without a restarter nothing would ever change, so that ends the wait.
 int wait_for(const std::string& entity, bool want_online) {
     using namespace std::chrono_literals;
-    while (true) {
+    for (int pass = 0;; ++pass) {
+        if (pass % 40 == 0) {
+            auto alive = smf::send_request(smf::Request{"notify", entity, {}});
+            if (!alive && (alive.error().code == ENOENT || alive.error().code == ECONNREFUSED)) {
+                warn(cat("svc:/", entity, ": cannot wait: svc.startd is not running (", alive.error().message, ")"));
+                return kExitFail;
+            }
+        }
         auto i = info(entity);
         if (!i) return warn(i.error().message), kExitFail;
         if (i->next_state == "none") {

@@ -55,6 +55,19 @@ TEST_F(SmfCli, SvcsGoldenFormats) {
     EXPECT_EQ(svcs({"-Z?"}).status, 2);
 }
 
+TEST_F(SmfCli, WithoutRestarterRequestsAreRecordedAndWaitsRefused) {
+    auto o = svcadm({"enable", "-t", "demo"});
+    ASSERT_EQ(o.status, 0) << o.err;
+    EXPECT_NE(svcs({"-l", "demo"}).out.find("\nenabled      true (temporary)\n"), std::string::npos);
+    EXPECT_EQ(svcprop({"-c", "-p", "general_ovr/enabled", "demo"}).out, "true\n");
+    ASSERT_EQ(svcadm({"enable", "demo"}).status, 0);  // persistent: the override goes
+    EXPECT_EQ(svcprop({"-c", "-p", "general_ovr/enabled", "demo"}).status, 1);
+    EXPECT_NE(svcs({"-l", "demo"}).out.find("\nenabled      true\n"), std::string::npos);
+    auto wait = svcadm({"enable", "-s", "demo"});
+    EXPECT_EQ(wait.status, 1);
+    EXPECT_NE(wait.err.find("cannot wait: svc.startd is not running"), std::string::npos) << wait.err;
+}
+
 TEST_F(SmfCli, SvcpropGoldenFormats) {
     EXPECT_EQ(svcprop({"-p", "config/port", "demo"}).out, "8002\n");
     EXPECT_EQ(svcprop({"-p", "config/name", "demo"}).out, "a\\ b\n");
