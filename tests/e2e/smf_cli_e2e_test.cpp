@@ -112,6 +112,26 @@ TEST_F(SmfCli, SvccfgListpropAndExportRoundTrip) {
     (void)before;
 }
 
+TEST_F(SmfCli, CommandFileEditsValuesAndEnvironment) {
+    write_file(path("/cmds"),
+               "# edits\nselect site/demo\n"
+               "setprop config/name = astring: \"x y\"\n"
+               "addpropvalue config/list z\n"
+               "delpropvalue config/list x\n"
+               "setenv -m start FOO \"bar baz\"\n"
+               "listprop config/list\n");
+    auto o = svccfg({"-f", path("/cmds")});
+    ASSERT_EQ(o.status, 0) << o.err;
+    EXPECT_EQ(o.out, "config/list  astring  y z\n");
+    EXPECT_EQ(svcprop({"-C", "-p", "config/name", "svc:/site/demo"}).out, "x\\ y\n");
+    EXPECT_EQ(svcprop({"-C", "-p", "start/environment", "svc:/site/demo"}).out, "FOO=bar\\ baz\n");
+    write_file(path("/bad"), "select site/demo\nsetprop config/port = astring: x\nsetprop config/port = 1\n");
+    auto bad = svccfg({"-f", path("/bad")});
+    EXPECT_EQ(bad.status, 1);
+    EXPECT_EQ(bad.err, "svccfg: " + path("/bad") + ":2: property config/port is of type integer, not astring\n");
+    EXPECT_EQ(svcprop({"-C", "-p", "config/port", "svc:/site/demo"}).out, "8002\n") << "stopped at line 2";
+}
+
 TEST_F(SmfCli, ErrorsAreClearAndChangeNothing) {
     std::string before = dump();
     auto wrong = svccfg({"-s", "site/demo", "setprop", "config/port", "=", "astring:", "x"});
