@@ -250,6 +250,27 @@ TEST_F(StartdE2E, BadControlRequestsGetErrorsAndTheRestarterServesOn) {
     EXPECT_EQ(svcadm({"enable", "-rs", "daemon"}).status, 0);
 }
 
+TEST_F(StartdE2E, CoreDumpRestartsUnlessIgnored) {
+    auto ignore = [](const std::string& what) {
+        return "<property_group name='startd' type='framework'>"
+               "<propval name='ignore_error' type='astring' value='" + what + "'/></property_group>\n";
+    };
+    import(service("site/core", testsvc("coredump"), ignore("signal")) +
+           service("site/corex", testsvc("coredump"), ignore("core,signal")));
+    ASSERT_EQ(svcadm({"enable", "-s", "core"}).status, 0);
+    ASSERT_TRUE(eventually([&] {
+        return log_of("site-core:default").find("Stopping because process dumped core.") != std::string::npos;
+    })) << log_of("site-core:default");
+    ASSERT_TRUE(eventually([&] { return count(log_of("site-core:default"), "Executing start method") >= 2; }));
+    ASSERT_EQ(svcadm({"disable", "-s", "core"}).status, 0);
+    // With core ignored the helper keeps the service up: no restart.
+    ASSERT_EQ(svcadm({"enable", "-s", "corex"}).status, 0);
+    ASSERT_TRUE(eventually([&] { return members("site/corex:default").size() == 1; }));
+    EXPECT_EQ(state("site/corex:default"), "online");
+    EXPECT_EQ(count(log_of("site-corex:default"), "Executing start method"), 1u);
+    EXPECT_EQ(log_of("site-corex:default").find("Stopping because"), std::string::npos);
+}
+
 TEST_F(StartdE2E, StartTimeoutKillsTheContractAndCountsAsFailure) {
     std::string svc = service("site/hang", "/bin/sleep 30");
     auto at = svc.find("timeout_seconds='10'");  // the start method's: 1 second
