@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <algorithm>
 #include <set>
 
 #include "format.h"
@@ -184,6 +185,7 @@ bool Restarter::take_actions(Instance& in, const smf::PgSet& cur) {
             begin_stop(in, State::Offline, "restart_request", "Stopping because service restarting.");
         } else if (a == "refresh" && running(in.state) && !busy) {
             begin_refresh(in);
+            refresh_dependents(in);
         } else if (a.starts_with("degrade") && in.state == State::Online) {
             set_state(in, State::Degraded, "administrative_request");
         } else if (a == "restore" && in.state == State::Degraded) {
@@ -194,6 +196,27 @@ bool Restarter::take_actions(Instance& in, const smf::PgSet& cur) {
         changed = true;
     }
     return changed;
+}
+
+// A refreshed instance restarts its running dependents whose dependency
+// on it says restart_on=refresh (SMF.md section 3's table).
+void Restarter::refresh_dependents(const Instance& in) {
+    for (auto& [name, other] : instances_) {
+        if (name == in.entity || !running(other.state) || other.method_pid > 0 || other.draining) continue;
+        auto view = repo_.running_view(name);
+        if (!view) continue;
+        for (const Dependency& d : dependencies_of(*view)) {
+            if (d.restart_on != "refresh") continue;
+            bool cites = std::any_of(d.entities.begin(), d.entities.end(), [&](const std::string& e) {
+                auto f = smf::parse_fmri(e);
+                return f && (f->entity() == in.entity || (f->instance.empty() && f->service == smf::service_of(in.entity)));
+            });
+            if (!cites) continue;
+            begin_stop(other, State::Offline, "dependency_activity",
+                       "Stopping because dependency activity requires stop.");
+            break;
+        }
+    }
 }
 
 bool Restarter::step(Instance& in) {

@@ -82,6 +82,7 @@ private:
     void adopt(Instance& in);
     bool step(Instance& in);
     bool take_actions(Instance& in, const smf::PgSet& cur);
+    void refresh_dependents(const Instance& in);
     bool enabled(const smf::PgSet& cur) const;
     std::optional<Dependency> blocking_dependency(const Instance& in, const smf::PgSet& view);
     Lookup lookup();

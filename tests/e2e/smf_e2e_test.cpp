@@ -271,6 +271,21 @@ TEST_F(StartdE2E, CoreDumpRestartsUnlessIgnored) {
     EXPECT_EQ(log_of("site-corex:default").find("Stopping because"), std::string::npos);
 }
 
+TEST_F(StartdE2E, RefreshRestartsRestartOnRefreshDependents) {
+    import(service("site/onrefresh", testsvc("daemon"), "",
+                   "<dependency name='d' grouping='require_all' restart_on='refresh' type='service'>"
+                   "<service_fmri value='svc:/site/daemon'/></dependency>\n") +
+           service("site/onnone", testsvc("daemon"), "",
+                   "<dependency name='d' grouping='require_all' restart_on='restart' type='service'>"
+                   "<service_fmri value='svc:/site/daemon:default'/></dependency>\n"));
+    ASSERT_EQ(svcadm({"enable", "-rs", "onrefresh"}).status, 0);
+    ASSERT_EQ(svcadm({"enable", "-s", "onnone"}).status, 0);
+    auto a = members("site/onrefresh:default"), b = members("site/onnone:default");
+    ASSERT_EQ(svcadm({"refresh", "daemon"}).status, 0);
+    ASSERT_TRUE(eventually([&] { return runs_anew("site/onrefresh:default", a); }));
+    EXPECT_EQ(members("site/onnone:default"), b) << "restart_on=restart ignores a refresh";
+}
+
 TEST_F(StartdE2E, StartTimeoutKillsTheContractAndCountsAsFailure) {
     std::string svc = service("site/hang", "/bin/sleep 30");
     auto at = svc.find("timeout_seconds='10'");  // the start method's: 1 second
