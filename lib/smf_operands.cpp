@@ -1,3 +1,7 @@
+// Operand resolution shared by svcadm, svcs and svcprop. The rules differ
+// per command (SMF.md section 1): svcadm refuses ambiguity because acting
+// on the wrong instance is worse than not acting; listing commands act on
+// every match.
 #include "smf_operands.h"
 
 #include "format.h"

@@ -1,3 +1,6 @@
+// tdb access for the repository. Writers always go through transaction():
+// tdb's transactions give atomic multi-record updates with a recovery area,
+// which is what makes a crash lose at most the write in progress.
 #include "smf_repo.h"
 
 #include <fcntl.h>
