@@ -2,6 +2,7 @@
 
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <algorithm>
@@ -299,6 +300,16 @@ void Restarter::publish(Instance& in) {
         return {};
     });
     if (!st) log_error(st.error().context(cat("cannot publish the state of svc:/", in.entity)));
+}
+
+void Restarter::remove_empty_contracts() {
+    for (auto& [name, in] : instances_) {
+        if (!in.contract.exists() || in.contract.populated()) continue;
+        untrack(in);
+        if (auto st = in.contract.remove(); !st) log_error(st.error());
+    }
+    // Succeeds only once every contract of this root is gone.
+    (void)::rmdir(contract_base_.c_str());
 }
 
 Status Restarter::on_inotify() {

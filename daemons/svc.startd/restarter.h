@@ -71,6 +71,9 @@ public:
     // Looks at every instance again; called after every event.
     void evaluate();
     Status on_sigchld();
+    // At exit: removes the contracts that hold no process (what is still
+    // running stays, for the next svc.startd to adopt).
+    void remove_empty_contracts();
     Status on_inotify();
     int inotify_fd() const { return inotify_.get(); }
     smf::Repository& repo() { return repo_; }
