@@ -70,7 +70,25 @@ Repository::~Repository() {
     ::tdb_close(tdb_);
 }
 
+// Reads outside our own transaction hold the whole-database read lock: a
+// writer's commit holds it for writing, so a reader never sees a record
+// half-rewritten (without it, readers saw "Corrupt database" under load).
+class Repository::ReadLock {
+public:
+    explicit ReadLock(Repository& r) : r_(r), held_(r.depth_ == 0 && ::tdb_lockall_read(r.tdb_) == 0) {}
+    ~ReadLock() {
+        if (held_) (void)::tdb_unlockall_read(r_.tdb_);  // released with the descriptor at worst
+    }
+    ReadLock(const ReadLock&) = delete;
+    ReadLock& operator=(const ReadLock&) = delete;
+
+private:
+    Repository& r_;
+    bool held_;
+};
+
 Result<std::string> Repository::fetch(const std::string& key) {
+    ReadLock lock(*this);
     TDB_DATA d = ::tdb_fetch(tdb_, as_data(key));
     if (d.dptr == nullptr) {
         if (::tdb_error(tdb_) == TDB_ERR_NOEXIST) return make_error(cat(key, ": not found"), ENOENT);
@@ -105,6 +123,7 @@ Result<std::vector<std::string>> Repository::keys_with_prefix(std::string_view p
         if (k.starts_with(c->prefix)) c->keys.push_back(k.substr(c->prefix.size()));
         return 0;
     };
+    ReadLock lock(*this);
     if (::tdb_traverse_read(tdb_, fn, &ctx) < 0)
         return make_error(cat("repository ", path_, ": ", ::tdb_errorstr(tdb_)), EIO);
     std::sort(ctx.keys.begin(), ctx.keys.end());

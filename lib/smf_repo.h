@@ -73,6 +73,7 @@ public:
     Status transaction(const std::function<Status()>& body);
 
 private:
+    class ReadLock;
     Repository(tdb_context* tdb, std::string path, bool writable)
         : tdb_(tdb), path_(std::move(path)), writable_(writable) {}
     Result<std::string> fetch(const std::string& key);

@@ -49,7 +49,8 @@ TEST_F(StartdE2E, EnableRecursiveBringsDependenciesUpFirst) {
 }
 
 TEST_F(StartdE2E, KilledDaemonIsRestartedAndTheLogSaysSo) {
-    ASSERT_EQ(svcadm({"enable", "-rs", "daemon"}).status, 0);
+    auto e = svcadm({"enable", "-rs", "daemon"});
+    ASSERT_EQ(e.status, 0) << e.err << log_of("site-daemon:default") << log_of("site-base:default") << svcs({"-a", "-v"}).out;
     auto before = members("site/daemon:default");
     ASSERT_EQ(before.size(), 1u);
     ASSERT_EQ(::kill(before[0], SIGKILL), 0);
