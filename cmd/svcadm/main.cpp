@@ -89,7 +89,8 @@ std::string stuck_dependency(const std::string& entity) {
     if (!dependencies(entity, deps)) return "";  // unknown now; the next poll looks again
     for (const std::string& d : deps) {
         auto i = info(d);
-        if (!i || i->state == "maintenance" || (!i->enabled && i->state == "disabled")) return d;
+        if (!i) continue;  // unreadable now: not evidence of being stuck; the next poll looks again
+        if (i->state == "maintenance" || (!i->enabled && i->state == "disabled")) return d;
     }
     return "";
 }
