@@ -104,6 +104,38 @@ TEST_F(RepoTest, CrashMidTransactionLosesOnlyThatWrite) {
     EXPECT_TRUE(repo_->create("site/after"));  // and the next writer is not blocked
 }
 
+TEST_F(RepoTest, ReadersNeverSeeACommitHalfApplied) {
+    repo_.reset();
+    std::string path = dir_ + "/etc/svc/repository.tdb";
+    pid_t writer = ::fork();
+    if (writer == 0) {
+        auto r = Repository::open_path(path, true);
+        for (int i = 0; r && i < 300; ++i) {
+            // Records that grow force tdb to move and expand them.
+            auto st = (*r)->update("site/demo", [&](PgSet& set) -> Status {
+                set.get_or_add("grow", "application")
+                    .set(Property{"p" + std::to_string(i), PropType::Astring, {std::string(50 + i, 'x')}});
+                return {};
+            });
+            if (!st) ::_exit(1);
+        }
+        ::_exit(r ? 0 : 2);
+    }
+    int reads = 0;
+    for (int status = 0; ::waitpid(writer, &status, WNOHANG) == 0; ++reads) {
+        auto r = Repository::open_path(path, false);  // a fresh opener each time, as the commands are
+        ASSERT_TRUE(r) << r.error().message;
+        auto set = (*r)->current("site/demo");
+        ASSERT_TRUE(set) << set.error().message;
+        ASSERT_TRUE((*r)->entities()) << "traversal during a commit";
+    }
+    EXPECT_GT(reads, 0);
+    auto r = Repository::open_path(path, true);
+    ASSERT_TRUE(r);
+    repo_ = std::move(*r);
+    EXPECT_EQ(repo_->current("site/demo")->find("grow")->props.size(), 300u);
+}
+
 TEST_F(RepoTest, ConcurrentWritersDoNotLoseUpdates) {
     constexpr int kPerWriter = 50;
     std::vector<pid_t> kids;
