@@ -1,3 +1,6 @@
+// user_attr/prof_attr reading. Files are parsed on every check (they are
+// small) so an administrator's edit applies to the next request without
+// restarting svc.startd. Unknown or malformed lines grant nothing.
 #include "rbac.h"
 
 #include <set>

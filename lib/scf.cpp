@@ -1,3 +1,6 @@
+// The libscf "simple" API over the repository. Each call opens the
+// repository read-only and closes it again: daemons call it rarely (at
+// start and on refresh), and holding no handle means no stale view.
 #include "scf.h"
 
 #include <cerrno>

@@ -1,3 +1,7 @@
+// Requests applied to the repository. Each runs inside one repository
+// transaction (Repository::update/transaction), so a failed check leaves
+// nothing half-written - the "nothing changes on error" rule of svccfg
+// and svcadm comes from here.
 #include "smf_actions.h"
 
 #include <time.h>

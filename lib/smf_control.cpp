@@ -1,3 +1,6 @@
+// The control socket's line protocol, client side and codec. Fields are
+// escaped rather than length-prefixed so requests stay readable in logs and
+// tests; the server bounds line length (kMaxRequest) before decoding.
 #include "smf_control.h"
 
 #include <poll.h>

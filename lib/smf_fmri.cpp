@@ -1,3 +1,6 @@
+// FMRI parsing and operand matching. Matching works on whole name
+// components only ("tore" never matches "store"), as svcs/svcadm do; exact
+// FMRIs are parsed strictly so that a typo is an error, not a near match.
 #include "smf_fmri.h"
 
 #include <fnmatch.h>

@@ -1,3 +1,7 @@
+// Operand resolution shared by svcadm, svcs and svcprop. The rules differ
+// per command (SMF.md section 1): svcadm refuses ambiguity because acting
+// on the wrong instance is worse than not acting; listing commands act on
+// every match.
 #include "smf_operands.h"
 
 #include "format.h"
@@ -61,7 +65,8 @@ Result<InstanceInfo> instance_info(Repository& repo, const std::string& instance
     i.last_failure = get("restarter", "last_failure", "");
     auto ovr = cur->first("general_ovr", "enabled");
     i.temporary = ovr.has_value();
-    i.enabled = (ovr ? *ovr : get("general", "enabled", "false")) == "true";
+    i.persistent_enabled = get("general", "enabled", "false") == "true";
+    i.enabled = ovr ? *ovr == "true" : i.persistent_enabled;
     return i;
 }
 

@@ -27,6 +27,7 @@ struct InstanceInfo {
     std::string stamp;  // state_timestamp, "sec.nsec"
     bool enabled = false;
     bool temporary = false;  // enabled comes from general_ovr
+    bool persistent_enabled = false;  // general/enabled
     std::string logfile;
     std::string contract;
     std::string last_failure;

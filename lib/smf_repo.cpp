@@ -1,6 +1,10 @@
+// tdb access for the repository. Writers always go through transaction():
+// tdb's transactions give atomic multi-record updates with a recovery area,
+// which is what makes a crash lose at most the write in progress.
 #include "smf_repo.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <tdb.h>
 #include <unistd.h>
@@ -45,6 +49,10 @@ Result<std::unique_ptr<Repository>> Repository::open_path(const std::string& pat
         if (auto st = mkdir_p(path.substr(0, path.rfind('/'))); !st)
             return std::move(st).error().context("cannot create the repository");
     }
+    std::string lock_path = path + ".lock";
+    UniqueFd lock(::open(lock_path.c_str(), (writable ? (O_RDWR | O_CREAT) : O_RDONLY) | O_CLOEXEC, 0644));
+    if (!lock && writable) return errno_error(cat("cannot open ", lock_path));
+    if (lock) (void)::flock(lock.get(), LOCK_SH);  // no opener meets a commit in flight
     int flags = writable ? (O_RDWR | O_CREAT) : O_RDONLY;
     tdb_context* tdb = nullptr;
     // A read-only open fails while a writer's commit is in flight (tdb
@@ -56,10 +64,12 @@ Result<std::unique_ptr<Repository>> Repository::open_path(const std::string& pat
         if (tdb != nullptr || errno == ENOENT || errno == EACCES) break;
         ::usleep(10 * 1000);
     }
+    int err = errno;
+    if (lock) (void)::flock(lock.get(), LOCK_UN);
     if (tdb == nullptr)
-        return errno == 0 ? make_error(cat("cannot open repository ", path, ": busy or damaged"), EIO)
-                          : errno_error(cat("cannot open repository ", path));
-    return std::unique_ptr<Repository>(new Repository(tdb, path, writable));
+        return err == 0 ? make_error(cat("cannot open repository ", path, ": busy or damaged"), EIO)
+                        : errno_error(cat("cannot open repository ", path), err);
+    return std::unique_ptr<Repository>(new Repository(tdb, path, writable, std::move(lock)));
 }
 
 Repository::~Repository() {
@@ -67,7 +77,28 @@ Repository::~Repository() {
     ::tdb_close(tdb_);
 }
 
+// Every access is bracketed by an flock on <repository>.lock: shared for
+// reads (and opens), exclusive for a whole transaction. tdb's own locks
+// alone let a reader or a new opener meet a commit half-applied ("Corrupt
+// database" under load); with this, readers see a commit entirely or not
+// at all.
+class Repository::ReadLock {
+public:
+    explicit ReadLock(Repository& r) : fd_(r.depth_ == 0 ? r.lock_fd_.get() : -1) {
+        if (fd_ >= 0) (void)::flock(fd_, LOCK_SH);  // failure: fall back to tdb's own locks
+    }
+    ~ReadLock() {
+        if (fd_ >= 0) (void)::flock(fd_, LOCK_UN);
+    }
+    ReadLock(const ReadLock&) = delete;
+    ReadLock& operator=(const ReadLock&) = delete;
+
+private:
+    int fd_;
+};
+
 Result<std::string> Repository::fetch(const std::string& key) {
+    ReadLock lock(*this);
     TDB_DATA d = ::tdb_fetch(tdb_, as_data(key));
     if (d.dptr == nullptr) {
         if (::tdb_error(tdb_) == TDB_ERR_NOEXIST) return make_error(cat(key, ": not found"), ENOENT);
@@ -102,6 +133,7 @@ Result<std::vector<std::string>> Repository::keys_with_prefix(std::string_view p
         if (k.starts_with(c->prefix)) c->keys.push_back(k.substr(c->prefix.size()));
         return 0;
     };
+    ReadLock lock(*this);
     if (::tdb_traverse_read(tdb_, fn, &ctx) < 0)
         return make_error(cat("repository ", path_, ": ", ::tdb_errorstr(tdb_)), EIO);
     std::sort(ctx.keys.begin(), ctx.keys.end());
@@ -177,19 +209,22 @@ Status Repository::transaction(const std::function<Status()>& body) {
         --depth_;
         return st;
     }
-    if (::tdb_transaction_start(tdb_) != 0)
+    if (lock_fd_ && ::flock(lock_fd_.get(), LOCK_EX) != 0) return errno_error(cat("cannot lock ", path_, ".lock"));
+    if (::tdb_transaction_start(tdb_) != 0) {
+        (void)::flock(lock_fd_.get(), LOCK_UN);
         return make_error(cat("repository ", path_, ": cannot start transaction: ",
                               ::tdb_errorstr(tdb_)), EIO);
+    }
     depth_ = 1;
     Status st = body();
     depth_ = 0;
     if (!st) {
         (void)::tdb_transaction_cancel(tdb_);  // the error being returned is the one that matters
-        return st;
+    } else if (::tdb_transaction_commit(tdb_) != 0) {
+        st = make_error(cat("repository ", path_, ": commit failed: ", ::tdb_errorstr(tdb_)), EIO);
     }
-    if (::tdb_transaction_commit(tdb_) != 0)
-        return make_error(cat("repository ", path_, ": commit failed: ", ::tdb_errorstr(tdb_)), EIO);
-    return {};
+    if (lock_fd_) (void)::flock(lock_fd_.get(), LOCK_UN);
+    return st;
 }
 
 Status Repository::create(std::string_view entity) {

@@ -9,6 +9,7 @@
 //   E|system/xctl/store:default    the instance's current configuration
 //   S|system/xctl/store:default|running   a snapshot of the instance:
 //                                  composed, persistent groups only
+// Beside it, repository.tdb.lock serialises commits against readers.
 // Non-persistent groups (restarter, general_ovr, restarter_actions) live
 // in the E| record with the NP flag; snapshots never copy them.
 #pragma once
@@ -20,6 +21,7 @@
 
 #include "result.h"
 #include "smf_types.h"
+#include "unique_fd.h"
 
 struct tdb_context;
 
@@ -73,8 +75,9 @@ public:
     Status transaction(const std::function<Status()>& body);
 
 private:
-    Repository(tdb_context* tdb, std::string path, bool writable)
-        : tdb_(tdb), path_(std::move(path)), writable_(writable) {}
+    class ReadLock;
+    Repository(tdb_context* tdb, std::string path, bool writable, UniqueFd lock)
+        : tdb_(tdb), path_(std::move(path)), writable_(writable), lock_fd_(std::move(lock)) {}
     Result<std::string> fetch(const std::string& key);
     Status store(const std::string& key, const std::string& value);
     Status erase(const std::string& key);
@@ -83,7 +86,8 @@ private:
     tdb_context* tdb_;
     std::string path_;
     bool writable_;
-    int depth_ = 0;  // transaction nesting
+    UniqueFd lock_fd_;  // <path>.lock: flock'd around reads and transactions
+    int depth_ = 0;     // transaction nesting
 };
 
 }  // namespace xvm::smf

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 
 #include "smf_actions.h"
 
@@ -74,6 +75,65 @@ TEST_F(RepoTest, TransactionIsAllOrNothing) {
     });
     EXPECT_FALSE(st);
     EXPECT_FALSE(*repo_->exists("site/x"));
+}
+
+TEST_F(RepoTest, CrashMidTransactionLosesOnlyThatWrite) {
+    repo_.reset();
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        auto r = Repository::open_path(dir_ + "/etc/svc/repository.tdb", true);
+        if (!r) ::_exit(2);
+        (void)(*r)->transaction([&]() -> Status {
+            (void)(*r)->create("site/half");
+            (void)(*r)->update("site/demo", [](PgSet& set) -> Status {
+                set.remove("config");
+                return {};
+            });
+            ::_exit(0);  // dies with the transaction open, as a crash would
+        });
+        ::_exit(3);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    ASSERT_EQ(WEXITSTATUS(status), 0);
+    auto r = Repository::open_path(dir_ + "/etc/svc/repository.tdb", true);
+    ASSERT_TRUE(r) << r.error().message;
+    repo_ = std::move(*r);
+    EXPECT_FALSE(*repo_->exists("site/half"));
+    EXPECT_EQ(repo_->current("site/demo")->first("config", "port"), "1");
+    EXPECT_TRUE(repo_->create("site/after"));  // and the next writer is not blocked
+}
+
+TEST_F(RepoTest, ReadersNeverSeeACommitHalfApplied) {
+    repo_.reset();
+    std::string path = dir_ + "/etc/svc/repository.tdb";
+    pid_t writer = ::fork();
+    if (writer == 0) {
+        auto r = Repository::open_path(path, true);
+        for (int i = 0; r && i < 300; ++i) {
+            // Records that grow force tdb to move and expand them.
+            auto st = (*r)->update("site/demo", [&](PgSet& set) -> Status {
+                set.get_or_add("grow", "application")
+                    .set(Property{"p" + std::to_string(i), PropType::Astring, {std::string(50 + i, 'x')}});
+                return {};
+            });
+            if (!st) ::_exit(1);
+        }
+        ::_exit(r ? 0 : 2);
+    }
+    int reads = 0;
+    for (int status = 0; ::waitpid(writer, &status, WNOHANG) == 0; ++reads) {
+        auto r = Repository::open_path(path, false);  // a fresh opener each time, as the commands are
+        ASSERT_TRUE(r) << r.error().message;
+        auto set = (*r)->current("site/demo");
+        ASSERT_TRUE(set) << set.error().message;
+        ASSERT_TRUE((*r)->entities()) << "traversal during a commit";
+    }
+    EXPECT_GT(reads, 0);
+    auto r = Repository::open_path(path, true);
+    ASSERT_TRUE(r);
+    repo_ = std::move(*r);
+    EXPECT_EQ(repo_->current("site/demo")->find("grow")->props.size(), 300u);
 }
 
 TEST_F(RepoTest, ConcurrentWritersDoNotLoseUpdates) {

@@ -1,3 +1,6 @@
+// Value validation and the record codec. Validation canonicalises values
+// ("+007" -> "7") so equal values compare equal in snapshots and exports;
+// the decoder accepts only canonical records (fuzzed: smf_record_fuzz).
 #include "smf_types.h"
 
 #include <arpa/inet.h>

@@ -57,43 +57,56 @@ Result<smf::InstanceInfo> info(const std::string& entity) {
 // instance of its require_* and optional_all dependencies, recursively.
 // One repository handle throughout: tdb refuses a second open of the same
 // file in one process.
-void dependencies(smf::Repository& repo, const std::string& entity, std::set<std::string>& out) {
+Status dependencies(smf::Repository& repo, const std::string& entity, std::set<std::string>& out) {
     auto view = repo.composed_current(entity);
-    if (!view) return;
+    if (!view) return std::move(view).error();
     for (const smf::PropertyGroup& g : view->pgs) {
         if (g.type != "dependency" || view->first(g.name, "grouping") == "exclude_all") continue;
         const smf::Property* e = g.find("entities");
         for (const std::string& f : e ? e->values : std::vector<std::string>{}) {
             auto parsed = smf::parse_fmri(f);
-            if (!parsed) continue;
+            if (!parsed) continue;  // file:// dependencies have nothing to enable
             auto m = smf::resolve_operand(repo, parsed->str(), smf::OperandRule::All);
+            if (!m && m.error().code != ENOENT) return std::move(m).error();
             for (const std::string& inst : m ? *m : std::vector<std::string>{})
-                if (out.insert(inst).second) dependencies(repo, inst, out);
+                if (out.insert(inst).second)
+                    if (auto st = dependencies(repo, inst, out); !st) return st;
         }
     }
+    return {};
 }
 
-void dependencies(const std::string& entity, std::set<std::string>& out) {
+Status dependencies(const std::string& entity, std::set<std::string>& out) {
     auto repo = smf::Repository::open(false);
-    if (repo) dependencies(**repo, entity, out);
+    if (!repo) return std::move(repo).error();
+    return dependencies(**repo, entity, out);
 }
 
 // enable -s: the first dependency that cannot come up without an
 // administrator (disabled, in maintenance, absent), or "".
 std::string stuck_dependency(const std::string& entity) {
     std::set<std::string> deps;
-    dependencies(entity, deps);
+    if (!dependencies(entity, deps)) return "";  // unknown now; the next poll looks again
     for (const std::string& d : deps) {
         auto i = info(d);
-        if (!i || i->state == "maintenance" || (!i->enabled && i->state == "disabled")) return d;
+        if (!i) continue;  // unreadable now: not evidence of being stuck; the next poll looks again
+        if (i->state == "maintenance" || (!i->enabled && i->state == "disabled")) return d;
     }
     return "";
 }
 
 // Polls the published state (never sleeps blindly: each pass reads it).
+// Without a restarter nothing would ever change, so that ends the wait.
 int wait_for(const std::string& entity, bool want_online) {
     using namespace std::chrono_literals;
-    while (true) {
+    for (int pass = 0;; ++pass) {
+        if (pass % 40 == 0) {
+            auto alive = smf::send_request(smf::Request{"notify", entity, {}});
+            if (!alive && (alive.error().code == ENOENT || alive.error().code == ECONNREFUSED)) {
+                warn(cat("svc:/", entity, ": cannot wait: svc.startd is not running (", alive.error().message, ")"));
+                return kExitFail;
+            }
+        }
         auto i = info(entity);
         if (!i) return warn(i.error().message), kExitFail;
         if (i->next_state == "none") {
@@ -184,7 +197,7 @@ int enable_disable(bool enable, std::vector<std::string> a) {
         std::vector<std::string> targets{e};
         if (r) {
             std::set<std::string> deps;
-            dependencies(e, deps);
+            if (auto st = dependencies(e, deps); !st) return warn(st.error().message), kExitFail;
             targets.insert(targets.end(), deps.begin(), deps.end());
         }
         if (int rc = submit_all(verb, targets, comment)) return rc;
@@ -242,7 +255,10 @@ int main(int argc, char** argv) {
     if (cmd == "enable" || cmd == "disable") return enable_disable(cmd == "enable", a);
     if (cmd == "mark") return mark(a);
     std::vector<std::string> ops(a.begin() + 1, a.end());
-    if (cmd == "restart" && !ops.empty() && ops[0] == "-d") ops.erase(ops.begin());
+    if (cmd == "restart" && !ops.empty() && ops[0] == "-d") {
+        warn("restart -d (abort with a core dump first) is not supported on this system");
+        return kExitUsage;
+    }
     if (ops.empty()) return usage();
     if (cmd == "restart" || cmd == "refresh")
         return for_each(ops, [&](const std::string& e) { return submit(cmd, e); });

@@ -84,6 +84,83 @@ Status refresh(const std::string& entity) {
     return {};
 }
 
+Status listpg(const std::string& entity, const std::string& pattern) {
+    auto repo = smf::Repository::open(false);
+    if (!repo) return std::move(repo).error();
+    auto set = (*repo)->current(entity);
+    if (!set) return std::move(set).error();
+    std::size_t w = 0;
+    for (const smf::PropertyGroup& g : set->pgs) w = std::max(w, g.name.size());
+    for (const smf::PropertyGroup& g : set->pgs)
+        if (::fnmatch(pattern.c_str(), g.name.c_str(), 0) == 0)
+            std::printf("%-*s  %s%s\n", static_cast<int>(w), g.name.c_str(), g.type.c_str(),
+                        g.persistent ? "" : "  NONPERSISTENT");
+    return {};
+}
+
+// addpropvalue pg/name [type:] value  |  delpropvalue pg/name glob:
+// read-modify-write of the whole property through setprop, so the same
+// type and authorization rules apply.
+Status edit_values(const std::string& entity, const std::vector<std::string>& a) {
+    bool add = a[0] == "addpropvalue";
+    if (a.size() < 3 || a.size() > 4 || (!add && a.size() != 3))
+        return make_error(add ? "usage: addpropvalue pg/name [type:] value" : "usage: delpropvalue pg/name glob");
+    auto slash = a[1].find('/');
+    if (slash == std::string::npos) return make_error(cat("\"", a[1], "\" is not pg/name"));
+    std::string pg = a[1].substr(0, slash), name = a[1].substr(slash + 1);
+    auto repo = smf::Repository::open(false);
+    if (!repo) return std::move(repo).error();
+    auto set = (*repo)->current(entity);
+    if (!set) return std::move(set).error();
+    repo->reset();
+    const smf::Property* old = set->find(pg, name);
+    std::vector<std::string> values = old ? old->values : std::vector<std::string>{};
+    std::string type = old ? std::string(smf::type_name(old->type)) : "";
+    if (add) {
+        if (a.size() == 4) {
+            if (!a[2].ends_with(":")) return make_error("addpropvalue: the type must end with ':'");
+            type = a[2].substr(0, a[2].size() - 1);
+        }
+        values.push_back(a.back());
+    } else {
+        if (!old) return make_error(cat("property ", pg, "/", name, " does not exist"), ENOENT);
+        std::erase_if(values, [&](const std::string& v) { return ::fnmatch(a[2].c_str(), v.c_str(), 0) == 0; });
+    }
+    smf::Request r{"setprop", entity, {pg, name, type}};
+    r.args.insert(r.args.end(), values.begin(), values.end());
+    return smf::submit(r);
+}
+
+// setenv [-m method] NAME value | unsetenv [-m method] NAME: the
+// method_context (or the method's) environment list.
+Status edit_env(const std::string& entity, const std::vector<std::string>& a) {
+    bool set_it = a[0] == "setenv";
+    std::size_t i = 1;
+    std::string pg = "method_context";
+    if (i + 1 < a.size() && a[i] == "-m") { pg = a[i + 1]; i += 2; }
+    if (i < a.size() && (a[i] == "-s" || a[i] == "-i")) ++i;  // service / instance level: the selection decides
+    if (a.size() - i != (set_it ? 2u : 1u))
+        return make_error(set_it ? "usage: setenv [-m method] NAME value" : "usage: unsetenv [-m method] NAME");
+    const std::string& var = a[i];
+    if (var.empty() || var.find('=') != std::string::npos || var.starts_with("SMF_"))
+        return make_error(cat("invalid environment variable name \"", var, "\""));
+    auto repo = smf::Repository::open(false);
+    if (!repo) return std::move(repo).error();
+    auto set = (*repo)->current(entity);
+    if (!set) return std::move(set).error();
+    repo->reset();
+    const smf::Property* old = set->find(pg, "environment");
+    std::vector<std::string> env = old ? old->values : std::vector<std::string>{};
+    std::erase_if(env, [&](const std::string& e) { return e.starts_with(var + "="); });
+    if (set_it) env.push_back(var + "=" + a[i + 1]);
+    if (!set->find(pg)) {
+        if (auto st = smf::submit(smf::Request{"addpg", entity, {pg, "framework", "P"}}); !st) return st;
+    }
+    smf::Request r{"setprop", entity, {pg, "environment", "astring"}};
+    r.args.insert(r.args.end(), env.begin(), env.end());
+    return smf::submit(r);
+}
+
 }  // namespace
 
 Result<std::string> select_entity(const std::string& operand) {
@@ -128,6 +205,12 @@ Status run_entity_command(const std::string& entity, const std::vector<std::stri
         if (auto st = need_args(a, 1, 1, "delpg name"); !st) return st;
         return smf::submit(smf::Request{"delpg", entity, {a[1]}});
     }
+    if (cmd == "listpg") {
+        if (auto st = need_args(a, 0, 1, "listpg [pattern]"); !st) return st;
+        return listpg(entity, a.size() > 1 ? a[1] : "*");
+    }
+    if (cmd == "addpropvalue" || cmd == "delpropvalue") return edit_values(entity, a);
+    if (cmd == "setenv" || cmd == "unsetenv") return edit_env(entity, a);
     if (cmd == "refresh") {
         if (auto st = need_args(a, 0, 0, "refresh"); !st) return st;
         return refresh(entity);

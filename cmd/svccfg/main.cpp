@@ -2,10 +2,13 @@
 // properties of a service or instance (SMF.md section 9).
 //   svccfg import [-V] file     svccfg validate file|fmri
 //   svccfg export fmri          svccfg -s fmri subcommand [args...]
+//   svccfg -f file | svccfg      commands from a file or standard input
 // Exit status: 0 success, 1 a subcommand failed, 2 invalid usage.
 #include <unistd.h>
 
 #include <cstdio>
+#include <fstream>
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -17,6 +20,7 @@
 #include "smf_control.h"
 #include "smf_fmri.h"
 #include "smf_repo.h"
+#include "syntax.h"
 
 namespace {
 
@@ -31,8 +35,11 @@ int usage() {
                  "       svccfg validate file | fmri\n"
                  "       svccfg export fmri\n"
                  "       svccfg -s fmri setprop pg/name = [type:] value\n"
-                 "       svccfg -s fmri {listprop [pattern] | delprop pg[/name] |\n"
-                 "                       addpg name type [P] | delpg name | refresh}\n");
+                 "       svccfg -s fmri {listprop [pattern] | listpg [pattern] | delprop pg[/name] |\n"
+                 "                       addpg name type [P] | delpg name | refresh |\n"
+                 "                       addpropvalue pg/name [type:] value | delpropvalue pg/name glob |\n"
+                 "                       setenv [-m method] NAME value | unsetenv [-m method] NAME}\n"
+                 "       svccfg -f file      (commands, one per line; select fmri chooses the entity)\n");
     return kExitUsage;
 }
 
@@ -96,19 +103,63 @@ int do_export(const std::vector<std::string>& a) {
     return 0;
 }
 
+// svccfg -f file (or commands on standard input): one command per line,
+// '#' comments, "select FMRI" choosing the entity later subcommands act
+// on. Stops at the first failing command, whose status is returned.
+int run_script(std::istream& in, const std::string& origin) {
+    std::string line, selected;
+    for (int lineno = 1; std::getline(in, line); ++lineno) {
+        auto words = svccfg::lex(line);
+        if (!words) return fail(words.error().context(cat(origin, ":", lineno)));
+        if (words->empty() || words->front().text.starts_with("#")) continue;
+        std::vector<std::string> a;
+        for (const auto& w : *words) a.push_back(w.text);
+        const std::string& cmd = a[0];
+        int rc = 0;
+        if (cmd == "end" || cmd == "exit" || cmd == "quit") break;
+        if (cmd == "select" && a.size() == 2) {
+            auto ent = svccfg::select_entity(a[1]);
+            if (!ent) return fail(ent.error().context(cat(origin, ":", lineno)));
+            selected = *ent;
+            continue;
+        }
+        if (cmd == "unselect") { selected.clear(); continue; }
+        if (cmd == "import") rc = do_import(a);
+        else if (cmd == "validate") rc = do_validate(a);
+        else if (cmd == "export") rc = do_export(a);
+        else if (selected.empty()) return fail(make_error(cat(origin, ":", lineno, ": no entity selected for ", cmd)));
+        else {
+            // setprop re-reads its own syntax from the raw text (quotes kept).
+            if (cmd == "setprop") a = {cmd, line.substr(line.find("setprop") + 7)};
+            auto st = svccfg::run_entity_command(selected, a);
+            if (!st) return fail(st.error().context(cat(origin, ":", lineno)));
+        }
+        if (rc != 0) return rc;
+    }
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     std::vector<std::string> a(argv + 1, argv + argc);
-    if (a.empty()) return usage();
+    if (a.empty()) return run_script(std::cin, "(stdin)");
     if (a[0] == "-s") {
         if (a.size() < 3) return usage();
         auto ent = svccfg::select_entity(a[1]);
         if (!ent) return fail(ent.error());
         auto st = svccfg::run_entity_command(*ent, {a.begin() + 2, a.end()});
-        if (!st) return st.error().message.starts_with("usage:") ? (std::fprintf(stderr, "svccfg: %s\n", st.error().message.c_str()), kExitUsage) : fail(st.error());
-        return 0;
+        if (st) return 0;
+        fail(st.error());
+        return st.error().message.starts_with("usage:") ? kExitUsage : kExitFail;
     }
+    if (a[0] == "-f") {
+        if (a.size() != 2) return usage();
+        std::ifstream f(a[1]);
+        if (!f) return fail(errno_error(cat("cannot open ", a[1])));
+        return run_script(f, a[1]);
+    }
+    if (a[0] == "-") return run_script(std::cin, "(stdin)");
     if (a[0] == "import") return do_import(a);
     if (a[0] == "validate") return do_validate(a);
     if (a[0] == "export") return do_export(a);

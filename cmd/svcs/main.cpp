@@ -258,8 +258,14 @@ int run(const Options& o, const std::vector<std::string>& operands) {
     std::vector<InstanceInfo> rows;
     for (const std::string& e : ents) {
         auto i = smf::instance_info(**repo, e);
-        if (!i) continue;
-        bool shown = o.all || !operands.empty() || o.deps || o.dependents || i->enabled || i->state != "disabled";
+        if (!i) {
+            std::fprintf(stderr, "svcs: %s\n", i.error().message.c_str());
+            rc = 1;
+            continue;
+        }
+        // Enabled instances, temporarily disabled ones included (SMF.md 11).
+        bool shown = o.all || !operands.empty() || o.deps || o.dependents || i->enabled ||
+                     i->persistent_enabled || i->state != "disabled";
         if (shown) rows.push_back(*i);
     }
     if (o.logpath) {

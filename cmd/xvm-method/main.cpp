@@ -4,7 +4,7 @@
 //   xvm-method /usr/sbin/xenstored [args...]
 // The one backend setting is config/hypervisor-backend of
 // svc:/system/xctl/xend:default: auto (default) | xen | sim. With auto on
-// a host that is not a Xen dom0 (root_path(/proc/xen/capabilities) lacks
+// a host that is not a Xen dom0 (/proc/xen/capabilities missing or without
 // control_d), the three services are disabled temporarily and each log
 // gets one line saying why and how to select the simulator (DESIGN.md
 // section 1); the exit status SMF_EXIT_TEMP_DISABLE leaves this instance
@@ -68,7 +68,8 @@ int main(int argc, char** argv) {
         std::printf("xvm-method: %s: config/hypervisor-backend is \"%s\"; expected auto, xen or sim\n", kXend, b.c_str());
         return SMF_EXIT_ERR_CONFIG;
     }
-    std::string caps_path = root_path("/proc/xen/capabilities");
+    // The kernel's interface, not installation data: never under XVM_ROOT.
+    std::string caps_path = "/proc/xen/capabilities";
     auto caps = read_text_file(caps_path);
     bool dom0 = caps && caps->find("control_d") != std::string::npos;
     if (b == "xen" && !dom0) {

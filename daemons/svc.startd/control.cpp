@@ -75,7 +75,16 @@ Status ControlServer::on_accept() {
             continue;
         }
         int raw = fd->get();
-        conns_[raw] = Conn{std::move(*fd), std::move(*peer), {}};
+        std::uint64_t serial = ++serial_;
+        conns_[raw] = Conn{std::move(*fd), std::move(*peer), {}, serial};
+        // A client gets kTimeBudget to send its request line, then is
+        // dropped; the serial tells a reused descriptor from this one.
+        loop_.add_timer(kTimeBudget, [this, raw, serial]() -> Status {
+            auto it = conns_.find(raw);
+            if (it != conns_.end() && it->second.serial == serial)
+                finish(raw, make_error("no request within the time budget", ETIMEDOUT));
+            return {};
+        });
         auto st = loop_.add_fd(raw, EPOLLIN, [this, raw](std::uint32_t) { return on_readable(raw); });
         if (!st) {
             conns_.erase(raw);

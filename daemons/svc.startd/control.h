@@ -33,7 +33,9 @@ private:
         UniqueFd fd;
         PeerCred peer;
         std::string in;
+        std::uint64_t serial = 0;
     };
+    static constexpr std::chrono::seconds kTimeBudget{10};
     ControlServer(EventLoop& loop, Restarter& r, PrivDb db) : loop_(loop), restarter_(r), db_(std::move(db)) {}
     Status on_accept();
     Status on_readable(int fd);
@@ -45,6 +47,7 @@ private:
     PrivDb db_;
     UniqueFd listen_;
     std::map<int, Conn> conns_;
+    std::uint64_t serial_ = 0;
 };
 
 }  // namespace xvm::startd

@@ -72,6 +72,17 @@ bool satisfied(const Dependency& d, const Lookup& lookup, const PathExists& exis
     return false;  // an invalid grouping never lets the instance start
 }
 
+bool requires_stop(const Dependency& d, const Lookup& lookup) {
+    if (d.restart_on == "restart" || d.restart_on == "refresh") return true;
+    if (d.restart_on != "error") return false;
+    for (const std::string& e : d.entities) {
+        if (e.starts_with("file://")) continue;
+        for (const Cited& c : lookup(e))
+            if (c.faulted) return true;
+    }
+    return false;
+}
+
 std::optional<Dependency> first_unsatisfied(const std::vector<Dependency>& deps, const Lookup& lookup,
                                             const PathExists& exists) {
     for (const Dependency& d : deps)

@@ -32,6 +32,7 @@ std::vector<Dependency> dependencies_of(const smf::PgSet& running_view);
 struct Cited {
     State state;
     bool enabled;
+    bool faulted = false;  // last stopped because of an error (not by an administrator)
 };
 // Instances an FMRI names: itself, or every instance of a service;
 // empty when absent.
@@ -39,6 +40,12 @@ using Lookup = std::function<std::vector<Cited>(const std::string& fmri)>;
 using PathExists = std::function<bool(const std::string& path)>;
 
 bool satisfied(const Dependency& d, const Lookup& lookup, const PathExists& exists);
+// Whether a running dependent must stop because `d` is no longer
+// satisfied (SMF.md section 3's restart_on table): never for none; for
+// error only when a cited instance stopped because of a fault; always for
+// restart and refresh.
+bool requires_stop(const Dependency& d, const Lookup& lookup);
+
 // The first unsatisfied dependency, or nullopt when all are satisfied.
 std::optional<Dependency> first_unsatisfied(const std::vector<Dependency>& deps, const Lookup& lookup,
                                             const PathExists& exists);

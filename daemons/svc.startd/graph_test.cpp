@@ -43,6 +43,18 @@ TEST(Graph, Groupings) {
     EXPECT_FALSE(satisfied(dep("require_all", {"file://localhost/etc/y"}), w.lookup(), some));
 }
 
+TEST(Graph, RestartOn) {
+    World w;
+    w.inst["svc:/a:default"] = {State::Offline, true, true};
+    w.inst["svc:/b:default"] = {State::Disabled, false, false};
+    auto dep = [](std::string r, std::string e) { return Dependency{"d", "require_all", std::move(r), "service", {std::move(e)}}; };
+    EXPECT_FALSE(requires_stop(dep("none", "svc:/a"), w.lookup()));
+    EXPECT_TRUE(requires_stop(dep("error", "svc:/a"), w.lookup()));
+    EXPECT_FALSE(requires_stop(dep("error", "svc:/b"), w.lookup()));  // an administrator stopped it
+    EXPECT_TRUE(requires_stop(dep("restart", "svc:/b"), w.lookup()));
+    EXPECT_TRUE(requires_stop(dep("refresh", "svc:/b"), w.lookup()));
+}
+
 TEST(Graph, ReadsDependencyGroups) {
     smf::PgSet v;
     auto& g = v.get_or_add("fs", "dependency");

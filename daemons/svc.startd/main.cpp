@@ -73,6 +73,7 @@ int run(bool debug) {
                  xvm_root().empty() ? "/" : xvm_root(), ")"));
     if (auto s = r->start(*fresh); !s) return log_error(s.error()), 1;
     if (auto s = l->run(); !s) return log_error(s.error()), 1;
+    r->remove_empty_contracts();
     // Services keep running: a new svc.startd adopts them.
     log_info("exiting; services left running");
     return 0;

@@ -2,7 +2,11 @@
 
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
+
+#include <algorithm>
+#include <set>
 
 #include "format.h"
 #include "log.h"
@@ -124,8 +128,8 @@ bool Restarter::enabled(const smf::PgSet& cur) const {
     return cur.first("general", "enabled").value_or("false") == "true";
 }
 
-std::optional<Dependency> Restarter::blocking_dependency(const Instance&, const smf::PgSet& view) {
-    Lookup lookup = [this](const std::string& fmri) {
+Lookup Restarter::lookup() {
+    return [this](const std::string& fmri) {
         std::vector<Cited> out;
         auto f = smf::parse_fmri(fmri);
         if (!f) return out;
@@ -133,15 +137,23 @@ std::optional<Dependency> Restarter::blocking_dependency(const Instance&, const 
             if (name != f->entity() && !(f->instance.empty() && smf::service_of(name) == f->service))
                 continue;
             auto cur = repo_.current(name);
-            out.push_back(Cited{other.state, cur && enabled(*cur)});
+            static const std::set<std::string> kFaults{"ct_ev_exit", "ct_ev_core", "ct_ev_signal",
+                                                       "method_failed", "fault_threshold_reached",
+                                                       "restarting_too_quickly", "stop_method_failed"};
+            // While stopping, the reason is the one the stop will publish.
+            std::string why = other.next ? other.stop_aux : other.aux;
+            out.push_back(Cited{other.state, cur && enabled(*cur), kFaults.contains(why)});
         }
         return out;
     };
+}
+
+std::optional<Dependency> Restarter::blocking_dependency(const Instance&, const smf::PgSet& view) {
     PathExists exists = [](const std::string& path) {
         struct stat st {};
         return ::stat(root_path(path).c_str(), &st) == 0;
     };
-    return first_unsatisfied(dependencies_of(view), lookup, exists);
+    return first_unsatisfied(dependencies_of(view), lookup(), exists);
 }
 
 bool Restarter::take_actions(Instance& in, const smf::PgSet& cur) {
@@ -174,6 +186,7 @@ bool Restarter::take_actions(Instance& in, const smf::PgSet& cur) {
             begin_stop(in, State::Offline, "restart_request", "Stopping because service restarting.");
         } else if (a == "refresh" && running(in.state) && !busy) {
             begin_refresh(in);
+            refresh_dependents(in);
         } else if (a.starts_with("degrade") && in.state == State::Online) {
             set_state(in, State::Degraded, "administrative_request");
         } else if (a == "restore" && in.state == State::Degraded) {
@@ -184,6 +197,27 @@ bool Restarter::take_actions(Instance& in, const smf::PgSet& cur) {
         changed = true;
     }
     return changed;
+}
+
+// A refreshed instance restarts its running dependents whose dependency
+// on it says restart_on=refresh (SMF.md section 3's table).
+void Restarter::refresh_dependents(const Instance& in) {
+    for (auto& [name, other] : instances_) {
+        if (name == in.entity || !running(other.state) || other.method_pid > 0 || other.draining) continue;
+        auto view = repo_.running_view(name);
+        if (!view) continue;
+        for (const Dependency& d : dependencies_of(*view)) {
+            if (d.restart_on != "refresh") continue;
+            bool cites = std::any_of(d.entities.begin(), d.entities.end(), [&](const std::string& e) {
+                auto f = smf::parse_fmri(e);
+                return f && (f->entity() == in.entity || (f->instance.empty() && f->service == smf::service_of(in.entity)));
+            });
+            if (!cites) continue;
+            begin_stop(other, State::Offline, "dependency_activity",
+                       "Stopping because dependency activity requires stop.");
+            break;
+        }
+    }
 }
 
 bool Restarter::step(Instance& in) {
@@ -227,7 +261,7 @@ bool Restarter::step(Instance& in) {
         auto view = repo_.running_view(in.entity);
         if (!view) return false;
         auto dep = blocking_dependency(in, *view);
-        if (dep && dep->restart_on != "none") {
+        if (dep && requires_stop(*dep, lookup())) {
             begin_stop(in, State::Offline, "dependency_activity",
                        "Stopping because dependency activity requires stop.");
             return true;
@@ -266,6 +300,16 @@ void Restarter::publish(Instance& in) {
         return {};
     });
     if (!st) log_error(st.error().context(cat("cannot publish the state of svc:/", in.entity)));
+}
+
+void Restarter::remove_empty_contracts() {
+    for (auto& [name, in] : instances_) {
+        if (!in.contract.exists() || in.contract.populated()) continue;
+        untrack(in);
+        if (auto st = in.contract.remove(); !st) log_error(st.error());
+    }
+    // Succeeds only once every contract of this root is gone.
+    (void)::rmdir(contract_base_.c_str());
 }
 
 Status Restarter::on_inotify() {

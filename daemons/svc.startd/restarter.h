@@ -71,6 +71,9 @@ public:
     // Looks at every instance again; called after every event.
     void evaluate();
     Status on_sigchld();
+    // At exit: removes the contracts that hold no process (what is still
+    // running stays, for the next svc.startd to adopt).
+    void remove_empty_contracts();
     Status on_inotify();
     int inotify_fd() const { return inotify_.get(); }
     smf::Repository& repo() { return repo_; }
@@ -82,8 +85,10 @@ private:
     void adopt(Instance& in);
     bool step(Instance& in);
     bool take_actions(Instance& in, const smf::PgSet& cur);
+    void refresh_dependents(const Instance& in);
     bool enabled(const smf::PgSet& cur) const;
     std::optional<Dependency> blocking_dependency(const Instance& in, const smf::PgSet& view);
+    Lookup lookup();
     void set_state(Instance& in, State s, std::string aux);
     void publish(Instance& in);
     // methods.cpp: running methods and contracts

@@ -1,3 +1,6 @@
+// Instance log files. Each line is one write() on an O_APPEND descriptor,
+// so svc.startd's lines and the methods' output never interleave inside a
+// line even though both write the same file.
 #include "svclog.h"
 
 #include <fcntl.h>

@@ -1,3 +1,6 @@
+// Method token expansion. Values from properties are shell-escaped because
+// the expanded string is run by /bin/sh: a property value must never be
+// able to add commands to a method.
 #include "tokens.h"
 
 #include <signal.h>

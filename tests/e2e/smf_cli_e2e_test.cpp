@@ -55,6 +55,19 @@ TEST_F(SmfCli, SvcsGoldenFormats) {
     EXPECT_EQ(svcs({"-Z?"}).status, 2);
 }
 
+TEST_F(SmfCli, WithoutRestarterRequestsAreRecordedAndWaitsRefused) {
+    auto o = svcadm({"enable", "-t", "demo"});
+    ASSERT_EQ(o.status, 0) << o.err;
+    EXPECT_NE(svcs({"-l", "demo"}).out.find("\nenabled      true (temporary)\n"), std::string::npos);
+    EXPECT_EQ(svcprop({"-c", "-p", "general_ovr/enabled", "demo"}).out, "true\n");
+    ASSERT_EQ(svcadm({"enable", "demo"}).status, 0);  // persistent: the override goes
+    EXPECT_EQ(svcprop({"-c", "-p", "general_ovr/enabled", "demo"}).status, 1);
+    EXPECT_NE(svcs({"-l", "demo"}).out.find("\nenabled      true\n"), std::string::npos);
+    auto wait = svcadm({"enable", "-s", "demo"});
+    EXPECT_EQ(wait.status, 1);
+    EXPECT_NE(wait.err.find("cannot wait: svc.startd is not running"), std::string::npos) << wait.err;
+}
+
 TEST_F(SmfCli, SvcpropGoldenFormats) {
     EXPECT_EQ(svcprop({"-p", "config/port", "demo"}).out, "8002\n");
     EXPECT_EQ(svcprop({"-p", "config/name", "demo"}).out, "a\\ b\n");
@@ -97,6 +110,26 @@ TEST_F(SmfCli, SvccfgListpropAndExportRoundTrip) {
     EXPECT_EQ(svccfg({"export", "site/demo"}).out, e.out);
     EXPECT_EQ(svcprop({"-C", "-p", "config", "site/demo"}).out, svcprop({"-C", "-p", "config", "site/demo"}).out);
     (void)before;
+}
+
+TEST_F(SmfCli, CommandFileEditsValuesAndEnvironment) {
+    write_file(path("/cmds"),
+               "# edits\nselect site/demo\n"
+               "setprop config/name = astring: \"x y\"\n"
+               "addpropvalue config/list z\n"
+               "delpropvalue config/list x\n"
+               "setenv -m start FOO \"bar baz\"\n"
+               "listprop config/list\n");
+    auto o = svccfg({"-f", path("/cmds")});
+    ASSERT_EQ(o.status, 0) << o.err;
+    EXPECT_EQ(o.out, "config/list  astring  y z\n");
+    EXPECT_EQ(svcprop({"-C", "-p", "config/name", "svc:/site/demo"}).out, "x\\ y\n");
+    EXPECT_EQ(svcprop({"-C", "-p", "start/environment", "svc:/site/demo"}).out, "FOO=bar\\ baz\n");
+    write_file(path("/bad"), "select site/demo\nsetprop config/port = astring: x\nsetprop config/port = 1\n");
+    auto bad = svccfg({"-f", path("/bad")});
+    EXPECT_EQ(bad.status, 1);
+    EXPECT_EQ(bad.err, "svccfg: " + path("/bad") + ":2: property config/port is of type integer, not astring\n");
+    EXPECT_EQ(svcprop({"-C", "-p", "config/port", "svc:/site/demo"}).out, "8002\n") << "stopped at line 2";
 }
 
 TEST_F(SmfCli, ErrorsAreClearAndChangeNothing) {

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "smf_fixture.h"
+#include "unix_socket.h"
 
 namespace xvm::test {
 namespace {
@@ -48,14 +49,12 @@ TEST_F(StartdE2E, EnableRecursiveBringsDependenciesUpFirst) {
 }
 
 TEST_F(StartdE2E, KilledDaemonIsRestartedAndTheLogSaysSo) {
-    ASSERT_EQ(svcadm({"enable", "-rs", "daemon"}).status, 0);
+    auto e = svcadm({"enable", "-rs", "daemon"});
+    ASSERT_EQ(e.status, 0) << e.err << log_of("site-daemon:default") << log_of("site-base:default") << svcs({"-a", "-v"}).out;
     auto before = members("site/daemon:default");
     ASSERT_EQ(before.size(), 1u);
     ASSERT_EQ(::kill(before[0], SIGKILL), 0);
-    ASSERT_TRUE(eventually([&] {
-        auto now = members("site/daemon:default");
-        return now.size() == 1 && now[0] != before[0] && state("site/daemon:default") == "online";
-    }));
+    ASSERT_TRUE(eventually([&] { return runs_anew("site/daemon:default", before); }));
     std::string log = log_of("site-daemon:default");
     EXPECT_NE(log.find("Stopping because process received fatal signal from outside the service."),
               std::string::npos) << log;
@@ -150,10 +149,7 @@ TEST_F(StartdE2E, RestartRunsStopThenStart) {
     ASSERT_EQ(enabled.status, 0) << enabled.err;
     auto pids = members("site/daemon:default");
     ASSERT_EQ(svcadm({"restart", "daemon"}).status, 0);
-    ASSERT_TRUE(eventually([&] {
-        auto now = members("site/daemon:default");
-        return now.size() == 1 && now != pids && state("site/daemon:default") == "online";
-    }));
+    ASSERT_TRUE(eventually([&] { return runs_anew("site/daemon:default", pids); }));
     EXPECT_NE(log_of("site-daemon:default").find("Stopping because service restarting."), std::string::npos);
 }
 
@@ -216,6 +212,80 @@ TEST_F(StartdE2E, EnableWaitReportsAStuckDependency) {
     auto x = svcs({"-x", "needy"});
     EXPECT_NE(x.out.find("Reason: Service svc:/site/fatal is not running because a method failed repeatedly."),
               std::string::npos) << x.out;
+}
+
+TEST_F(StartdE2E, RestartOnErrorStopsTheDependentOnlyOnFaults) {
+    import(service("site/dep", testsvc("daemon"), "",
+                   "<dependency name='d' grouping='require_all' restart_on='error' type='service'>"
+                   "<service_fmri value='svc:/site/daemon'/></dependency>\n"));
+    ASSERT_EQ(svcadm({"enable", "-rs", "dep"}).status, 0);
+    auto dep = members("site/dep:default");
+    auto daemon = members("site/daemon:default");
+    ASSERT_EQ(svcadm({"restart", "daemon"}).status, 0);  // an administrative stop: no effect on dep
+    ASSERT_TRUE(eventually([&] { return runs_anew("site/daemon:default", daemon); }));
+    EXPECT_EQ(members("site/dep:default"), dep);
+    ASSERT_EQ(::kill(members("site/daemon:default")[0], SIGKILL), 0);  // a fault: dep is stopped
+    ASSERT_TRUE(eventually([&] {
+        return log_of("site-dep:default").find("Stopping because dependency activity requires stop.") !=
+                   std::string::npos &&
+               runs_anew("site/dep:default", dep);
+    })) << log_of("site-dep:default");
+}
+
+TEST_F(StartdE2E, BadControlRequestsGetErrorsAndTheRestarterServesOn) {
+    auto ask = [&](const std::string& bytes) {
+        auto fd = connect_unix(path("/etc/svc/volatile/startd.sock"));
+        if (!fd) return std::string("connect failed");
+        (void)!::write(fd->get(), bytes.data(), bytes.size());
+        std::string reply;
+        char buf[256];
+        ssize_t n;
+        while ((n = ::read(fd->get(), buf, sizeof buf)) > 0) reply.append(buf, static_cast<size_t>(n));
+        return reply;
+    };
+    EXPECT_EQ(ask("garbage\n"), "error\t22\tmalformed request\n");
+    EXPECT_EQ(ask("frob\tsite/daemon:default\n"), "error\t22\tunknown request \"frob\"\n");
+    EXPECT_EQ(ask("enable\tsite/nosuch:default\n"), "error\t2\tsvc:/site/nosuch:default does not exist\n");
+    EXPECT_EQ(ask(std::string(70000, 'x')), "error\t22\trequest too long\n");
+    EXPECT_EQ(ask("setprop\tsite/daemon\tconfig\tmsg\tcount\t-1\n"),
+              "error\t22\tproperty config/msg is of type astring, not count\n");
+    EXPECT_EQ(svcadm({"enable", "-rs", "daemon"}).status, 0);
+}
+
+TEST_F(StartdE2E, CoreDumpRestartsUnlessIgnored) {
+    auto ignore = [](const std::string& what) {
+        return "<property_group name='startd' type='framework'>"
+               "<propval name='ignore_error' type='astring' value='" + what + "'/></property_group>\n";
+    };
+    import(service("site/core", testsvc("coredump"), ignore("signal")) +
+           service("site/corex", testsvc("coredump"), ignore("core,signal")));
+    ASSERT_EQ(svcadm({"enable", "-s", "core"}).status, 0);
+    ASSERT_TRUE(eventually([&] {
+        return log_of("site-core:default").find("Stopping because process dumped core.") != std::string::npos;
+    })) << log_of("site-core:default");
+    ASSERT_TRUE(eventually([&] { return count(log_of("site-core:default"), "Executing start method") >= 2; }));
+    ASSERT_EQ(svcadm({"disable", "-s", "core"}).status, 0);
+    // With core ignored the helper keeps the service up: no restart.
+    ASSERT_EQ(svcadm({"enable", "-s", "corex"}).status, 0);
+    ASSERT_TRUE(eventually([&] { return members("site/corex:default").size() == 1; }));
+    EXPECT_EQ(state("site/corex:default"), "online");
+    EXPECT_EQ(count(log_of("site-corex:default"), "Executing start method"), 1u);
+    EXPECT_EQ(log_of("site-corex:default").find("Stopping because"), std::string::npos);
+}
+
+TEST_F(StartdE2E, RefreshRestartsRestartOnRefreshDependents) {
+    import(service("site/onrefresh", testsvc("daemon"), "",
+                   "<dependency name='d' grouping='require_all' restart_on='refresh' type='service'>"
+                   "<service_fmri value='svc:/site/daemon'/></dependency>\n") +
+           service("site/onnone", testsvc("daemon"), "",
+                   "<dependency name='d' grouping='require_all' restart_on='restart' type='service'>"
+                   "<service_fmri value='svc:/site/daemon:default'/></dependency>\n"));
+    ASSERT_EQ(svcadm({"enable", "-rs", "onrefresh"}).status, 0);
+    ASSERT_EQ(svcadm({"enable", "-s", "onnone"}).status, 0);
+    auto a = members("site/onrefresh:default"), b = members("site/onnone:default");
+    ASSERT_EQ(svcadm({"refresh", "daemon"}).status, 0);
+    ASSERT_TRUE(eventually([&] { return runs_anew("site/onrefresh:default", a); }));
+    EXPECT_EQ(members("site/onnone:default"), b) << "restart_on=restart ignores a refresh";
 }
 
 TEST_F(StartdE2E, StartTimeoutKillsTheContractAndCountsAsFailure) {

@@ -78,6 +78,12 @@ protected:
     std::vector<pid_t> members(const std::string& instance) {
         return smf::Contract(*smf::contract_base(), instance).pids();
     }
+    // Online and settled with one process that is not one of `old`.
+    bool runs_anew(const std::string& instance, const std::vector<pid_t>& old) {
+        auto now = members(instance);
+        return now.size() == 1 && now != old && state(instance) == "online" &&
+               prop(instance, "restarter/next_state") == "none";
+    }
     static std::size_t count(const std::string& text, const std::string& what) {
         std::size_t n = 0;
         for (auto p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
