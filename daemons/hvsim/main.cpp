@@ -30,6 +30,7 @@
 #include <iostream>
 
 #include "daemon_priv.h"
+#include "daemonize.h"
 #include "format.h"
 #include "log.h"
 #include "options.h"
@@ -96,7 +97,8 @@ Status drop_privileges() {
     return drop_daemon_privileges(DropSpec{.user = "xvm", .group = "xvm", .keep = {}});
 }
 
-int serve(const Options& o, Launcher& launcher, PrivDb db, UniqueFd listen_fd) {
+int serve(const Options& o, Launcher& launcher, PrivDb db, UniqueFd listen_fd,
+          ReadyNotifier& ready) {
     auto loop = EventLoop::create();
     if (!loop) return log_error(loop.error()), kExitFatal;
     auto sim = Sim::create(**loop, SimConfig{o.host, o.state_dir, &launcher});
@@ -120,6 +122,7 @@ int serve(const Options& o, Launcher& launcher, PrivDb db, UniqueFd listen_fd) {
     ::signal(SIGPIPE, SIG_IGN);
     log_info(cat("ready on ", o.socket, ": ", o.host.cpus, " CPUs, ", o.host.memory_kib / 1024,
                  " MiB, dom0 ", o.host.dom0_kib / 1024, " MiB"));
+    if (Status s = ready.notify(); !s) log_error(s.error());
     Status ran = (*loop)->run();
     (*sim)->shutdown_all();
     if (!ran) return log_error(ran.error()), kExitFatal;
@@ -143,6 +146,13 @@ int run(int argc, char** argv) {
         std::cout << "hvsim: configuration OK\n";
         return 0;
     }
+    // Detach first: the guest launcher forked below dies with its parent.
+    ReadyNotifier ready;
+    if (o.background) {
+        auto detached = daemonize();
+        if (!detached) return log_error(detached.error()), kExitFatal;
+        ready = std::move(*detached);
+    }
     if (Status s = make_directories(o); !s) return log_error(s.error()), kExitFatal;
     // Before the socket exists, so the launcher holds nothing of it.
     auto launcher = Launcher::start(*guest);
@@ -153,7 +163,7 @@ int run(int argc, char** argv) {
         log_error(s.error().context("hvsim: cannot drop privileges"));
         return kExitFatal;
     }
-    return serve(o, *launcher, std::move(*db), std::move(*listen_fd));
+    return serve(o, *launcher, std::move(*db), std::move(*listen_fd), ready);
 }
 
 }  // namespace

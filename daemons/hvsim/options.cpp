@@ -20,7 +20,7 @@ bool parse_number(std::string_view text, std::uint64_t min, std::uint64_t max, s
 }  // namespace
 
 std::string usage() {
-    return "usage: hvsim [-d] [-n] [--cpus N] [--memory-mib N] [--dom0-mib N] [--socket PATH]\n"
+    return "usage: hvsim [-b] [-d] [-n] [--cpus N] [--memory-mib N] [--dom0-mib N] [--socket PATH]\n"
            "             [--state-dir DIR] [--guest PROGRAM] [--guest-user USER]"
            " [--guest-group GROUP]";
 }
@@ -73,6 +73,8 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
             o.debug = true;
         } else if (a == "-n") {
             o.check_only = true;
+        } else if (a == "-b") {
+            o.background = true;
         } else if (a.rfind("--", 0) == 0 && a.size() > 2) {
             if (i + 1 >= args.size()) {
                 errors.push_back(cat("option ", a, " needs a value"));

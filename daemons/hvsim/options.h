@@ -20,6 +20,7 @@ struct Options {
     std::string guest_group = "nogroup";
     bool debug = false;
     bool check_only = false;  // -n: validate, report, exit
+    bool background = false;  // -b: detach once ready (SMF start method)
 };
 
 // Every error is reported (joined by "; "), not just the first.
