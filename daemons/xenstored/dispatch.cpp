@@ -100,6 +100,18 @@ Result<std::string> path_arg(Request& r, std::string_view raw, bool allow_specia
     return canonical_path(r.conn.caller.dom, raw, allow_special);
 }
 
+Result<std::string> one_path_arg(Request& r, bool allow_special) {
+    auto args = string_args(r.msg.payload, 1);
+    if (!args) return std::move(args).error();
+    return path_arg(r, (*args)[0], allow_special);
+}
+
+Result<DomainId> one_domid_arg(Request& r) {
+    auto args = string_args(r.msg.payload, 1);
+    if (!args) return std::move(args).error();
+    return domid_arg((*args)[0]);
+}
+
 Result<const Node*> lookup(Request& r, const std::string& path, std::uint8_t want) {
     Tree& tree = r.tree();
     const Node* node = tree.get(path);

@@ -39,9 +39,7 @@ int do_introduce(Request& r) {
 }
 
 int do_release(Request& r) {
-    auto args = string_args(r.msg.payload, 1);
-    if (!args) return EINVAL;
-    auto dom = domid_arg((*args)[0]);
+    auto dom = one_domid_arg(r);
     if (!dom || *dom == 0) return EINVAL;
     Status s = r.ctx.services.release(*dom);
     if (!s) return s.error().code;
@@ -51,9 +49,7 @@ int do_release(Request& r) {
 }
 
 int do_resume(Request& r) {
-    auto args = string_args(r.msg.payload, 1);
-    if (!args) return EINVAL;
-    auto dom = domid_arg((*args)[0]);
+    auto dom = one_domid_arg(r);
     if (!dom || *dom == 0) return EINVAL;
     Status s = r.ctx.services.resume(*dom);
     if (!s) return s.error().code;
@@ -62,9 +58,7 @@ int do_resume(Request& r) {
 }
 
 int do_is_domain_introduced(Request& r) {
-    auto args = string_args(r.msg.payload, 1);
-    if (!args) return EINVAL;
-    auto dom = domid_arg((*args)[0]);
+    auto dom = one_domid_arg(r);
     if (!dom) return EINVAL;
     bool yes = *dom == 0 || r.ctx.services.introduced(*dom);
     r.reply(std::string_view(yes ? "T" : "F", 2));
@@ -72,9 +66,7 @@ int do_is_domain_introduced(Request& r) {
 }
 
 int do_get_domain_path(Request& r) {
-    auto args = string_args(r.msg.payload, 1);
-    if (!args) return EINVAL;
-    auto dom = domid_arg((*args)[0]);
+    auto dom = one_domid_arg(r);
     if (!dom) return EINVAL;
     std::string out = domain_path(*dom);
     out += '\0';

@@ -67,9 +67,7 @@ int write_value(Request& r, const std::string& path, std::string_view value, boo
 }  // namespace
 
 int do_read(Request& r) {
-    auto args = string_args(r.msg.payload, 1);
-    if (!args) return EINVAL;
-    auto path = path_arg(r, (*args)[0]);
+    auto path = one_path_arg(r);
     if (!path) return EINVAL;
     auto node = lookup(r, *path, kPermRead);
     if (!node) return node.error().code;
@@ -89,9 +87,7 @@ int do_write(Request& r) {
 }
 
 int do_mkdir(Request& r) {
-    auto args = string_args(r.msg.payload, 1);
-    if (!args) return EINVAL;
-    auto path = path_arg(r, (*args)[0]);
+    auto path = one_path_arg(r);
     if (!path) return EINVAL;
     int err = write_value(r, *path, "", true);
     if (err == 0) r.ok();
@@ -99,9 +95,7 @@ int do_mkdir(Request& r) {
 }
 
 int do_rm(Request& r) {
-    auto args = string_args(r.msg.payload, 1);
-    if (!args) return EINVAL;
-    auto path = path_arg(r, (*args)[0]);
+    auto path = one_path_arg(r);
     if (!path) return EINVAL;
     auto node = lookup(r, *path, kPermWrite);
     if (!node) {
@@ -144,9 +138,7 @@ std::string children_list(const Node& node) {
 }  // namespace
 
 int do_directory(Request& r) {
-    auto args = string_args(r.msg.payload, 1);
-    if (!args) return EINVAL;
-    auto path = path_arg(r, (*args)[0]);
+    auto path = one_path_arg(r);
     if (!path) return EINVAL;
     auto node = lookup(r, *path, kPermRead);
     if (!node) return node.error().code;
@@ -192,9 +184,7 @@ int do_directory_part(Request& r) {
 }
 
 int do_get_perms(Request& r) {
-    auto args = string_args(r.msg.payload, 1);
-    if (!args) return EINVAL;
-    auto path = path_arg(r, (*args)[0], true);
+    auto path = one_path_arg(r, true);
     if (!path) return EINVAL;
     std::string out;
     if (is_special(*path)) {

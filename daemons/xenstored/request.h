@@ -40,6 +40,9 @@ Result<std::string> path_arg(Request& r, std::string_view raw, bool allow_specia
 Result<const Node*> lookup(Request& r, const std::string& path, std::uint8_t want);
 // Parses a decimal domain id (0..65535 as Xen accepts them).
 Result<DomainId> domid_arg(std::string_view text);
+// The request's only argument as a path / a domain id (Xen's onearg()).
+Result<std::string> one_path_arg(Request& r, bool allow_special = false);
+Result<DomainId> one_domid_arg(Request& r);
 
 // Handlers (the table in dispatch.cpp names them after the wire op).
 int do_read(Request& r);

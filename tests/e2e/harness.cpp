@@ -36,6 +36,22 @@ std::string read_file(const std::string& path) {
     return out.str();
 }
 
+namespace {
+
+// In a forked child: adds `env` and executes argv (no shell); 127 if exec
+// fails.
+[[noreturn]] void exec_child(const std::vector<std::string>& argv,
+                             const std::map<std::string, std::string>& env) {
+    for (const auto& [key, value] : env) ::setenv(key.c_str(), value.c_str(), 1);
+    std::vector<char*> args;
+    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+}
+
+}  // namespace
+
 TempRoot::TempRoot() {
     char tmpl[] = "/tmp/xvm-root-XXXXXX";
     if (::mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
@@ -63,12 +79,7 @@ Child Child::spawn(const std::vector<std::string>& argv,
         ::dup2(out[1], STDOUT_FILENO);
         int err = ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
         if (err >= 0) ::dup2(err, STDERR_FILENO);
-        for (const auto& [key, value] : env) ::setenv(key.c_str(), value.c_str(), 1);
-        std::vector<char*> args;
-        for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
-        ::execv(args[0], args.data());
-        ::_exit(127);
+        exec_child(argv, env);
     }
     ::close(in[0]);
     ::close(out[1]);
@@ -162,12 +173,7 @@ Output capture(const std::vector<std::string>& argv, const std::map<std::string,
         ::dup2(null, STDIN_FILENO);
         ::dup2(out, STDOUT_FILENO);
         ::dup2(err, STDERR_FILENO);
-        for (const auto& [key, value] : env) ::setenv(key.c_str(), value.c_str(), 1);
-        std::vector<char*> args;
-        for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
-        ::execv(args[0], args.data());
-        ::_exit(127);
+        exec_child(argv, env);
     }
     int status = 0;
     ::waitpid(pid, &status, 0);
