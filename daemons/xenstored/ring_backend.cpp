@@ -24,6 +24,15 @@ public:
         return RingEndpoint{std::move(*page), std::move(*chan)};
     }
 
+    Result<std::unique_ptr<DomainEvents>> domain_events() override {
+        return hv_->subscribe_domain_events();
+    }
+    bool domain_ended(DomainId dom) override {
+        Result<DomainInfo> info = hv_->domain_info(dom);
+        if (!info) return info.error().code == ESRCH;
+        return info->shutdown || info->crashed || info->dying;
+    }
+
 private:
     std::unique_ptr<Hypervisor> hv_;
 };

@@ -29,6 +29,13 @@ class RingBackend {
 public:
     virtual ~RingBackend() = default;
     virtual Result<RingEndpoint> connect(DomainId dom, std::uint64_t mfn, std::uint32_t port) = 0;
+    // The VIRQ_DOM_EXC subscription, where the backend has one (ENOSYS
+    // otherwise: test rings have no hypervisor behind them).
+    virtual Result<std::unique_ptr<DomainEvents>> domain_events() {
+        return make_error("this ring backend has no domain events", ENOSYS);
+    }
+    // True once `dom` has shut down, crashed, is dying or no longer exists.
+    virtual bool domain_ended(DomainId) { return false; }
 };
 
 std::unique_ptr<RingBackend> hypervisor_rings(std::unique_ptr<Hypervisor> hv);

@@ -65,7 +65,9 @@ Status Server::serve(UniqueFd socket_rw, UniqueFd socket_ro) {
     int rw = listen_rw_.get(), ro = listen_ro_.get();
     Status s = loop_.add_fd(rw, EPOLLIN, [this, rw](std::uint32_t) { return on_accept(rw, false); });
     if (!s) return s;
-    return loop_.add_fd(ro, EPOLLIN, [this, ro](std::uint32_t) { return on_accept(ro, true); });
+    s = loop_.add_fd(ro, EPOLLIN, [this, ro](std::uint32_t) { return on_accept(ro, true); });
+    if (!s) return s;
+    return watch_domain_events();
 }
 
 Server::Client& Server::add_client(bool read_only) {

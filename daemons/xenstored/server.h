@@ -68,11 +68,14 @@ private:
         std::uint64_t client = 0;  // its ring connection, 0 if none
         bool has_target = false;
         DomainId target = 0;
+        bool ended = false;  // @releaseDomain already fired for it
     };
 
     Status on_accept(int listen_fd, bool read_only);
     Status on_socket_event(std::uint64_t id, std::uint32_t events);
     Status on_ring_event(std::uint64_t id);
+    Status watch_domain_events();
+    Status on_domain_event();
     void process_input(Client& cl);
     bool write_socket(Client& cl);
     void write_ring(Client& cl);
@@ -91,6 +94,7 @@ private:
     Store& store_;
     const PrivDb& privdb_;
     std::unique_ptr<RingBackend> rings_;
+    std::unique_ptr<DomainEvents> domain_events_;
     PrivSet required_;  // xvm_control or virt_manage
     WatchTable watches_;
     Context ctx_;

@@ -111,6 +111,38 @@ Status Server::introduce(DomainId dom, std::uint64_t mfn, std::uint32_t port) {
     return persist_domain(dom);
 }
 
+// Xen's rule: @releaseDomain fires when an introduced domain shuts down,
+// crashes or dies, so toolstacks learn of it without polling; the domain
+// stays introduced until the toolstack RELEASEs it.
+Status Server::watch_domain_events() {
+    if (!rings_) return {};
+    auto events = rings_->domain_events();
+    if (!events) {
+        if (events.error().code != ENOSYS)
+            log_error(events.error().context("no @releaseDomain on domain death"));
+        return {};
+    }
+    domain_events_ = std::move(*events);
+    return loop_.add_fd(domain_events_->fd(), EPOLLIN,
+                        [this](std::uint32_t) { return on_domain_event(); });
+}
+
+Status Server::on_domain_event() {
+    Status acked = domain_events_->ack();
+    bool fire = false;
+    for (auto& [dom, entry] : domains_) {
+        if (entry.ended || !rings_->domain_ended(dom)) continue;
+        entry.ended = true;
+        fire = true;
+        log_info(cat("domain ", dom, " has ended"));
+    }
+    if (fire) {
+        fire_special(ctx_, "@releaseDomain");
+        finish_pass();
+    }
+    return acked;
+}
+
 Status Server::release(DomainId dom) {
     auto it = domains_.find(dom);
     if (it == domains_.end()) return make_error(cat("domain ", dom, " is not introduced"), ENOENT);

@@ -69,10 +69,15 @@ TEST_F(GuestStoreE2E, GuestBootsAgainstXenstoredAndObeysShutdown) {
     }, 10s)) << xenstored_->log() << log();
     EXPECT_EQ(xs.read(home + "/attr/os"), "xvm-guest 1.0");
 
+    auto release_watch = xs.call(XS_WATCH, nul_join({"@releaseDomain", "rel"}));
+    ASSERT_TRUE(release_watch && release_watch->error().empty());
+    ASSERT_EQ(xs.event(), "@releaseDomain rel");  // fires once on registration
     ASSERT_TRUE(xs.write(home + "/control/shutdown", "poweroff"));
     ASSERT_TRUE(wait_state(*dom, [](const DomainInfo& i) {
         return i.shutdown && i.shutdown_reason == ShutdownReason::kPoweroff;
     })) << log();
+    // xenstored learnt of the shutdown from the hypervisor, as Xen's does.
+    EXPECT_EQ(xs.event(), "@releaseDomain rel") << xenstored_->log();
     ASSERT_TRUE(hv_->domain_destroy(*dom));
     auto release = xs.call(XS_RELEASE, nul_join({std::to_string(*dom)}));
     ASSERT_TRUE(release && release->error().empty());
