@@ -31,6 +31,13 @@ namespace {
 // not hang forever on a stuck hvsim.
 constexpr std::chrono::seconds kReplyTimeout{60};
 
+HvRequest request(HvOp op, DomId dom = kDom0) {
+    HvRequest q;
+    q.op = op;
+    q.dom = dom;
+    return q;
+}
+
 Status write_one(int fd) {
     const std::uint64_t one = 1;
     if (::write(fd, &one, sizeof one) < 0 && errno != EAGAIN) return errno_error("cannot notify");
@@ -108,12 +115,7 @@ class SimHypervisor final : public Hypervisor {
     Result<std::unique_ptr<DomainEvents>> subscribe_domain_events() override;
 
   private:
-    Status simple(HvOp op, DomId dom) {
-        HvRequest q;
-        q.op = op;
-        q.dom = dom;
-        return call_status(q);
-    }
+    Status simple(HvOp op, DomId dom) { return call_status(request(op, dom)); }
     Result<Mapping> map_page(DomId dom, HvPage page);
     Status dump_to(HvOp op, DomId dom, const std::string& path);
     Result<Reply> read_reply(std::string_view op);
@@ -178,8 +180,7 @@ Status SimHypervisor::call_status(const HvRequest& q, int fd) {
 }
 
 Result<PhysInfo> SimHypervisor::physinfo() {
-    HvRequest q;
-    q.op = HvOp::kPhysinfo;
+    HvRequest q = request(HvOp::kPhysinfo);
     auto reply = call(q);
     if (!reply) return std::move(reply).error();
     WireReader r(reply->payload, "PHYSINFO reply");
@@ -189,24 +190,19 @@ Result<PhysInfo> SimHypervisor::physinfo() {
 }
 
 Result<DomId> SimHypervisor::domain_create(const DomainConfig& config) {
-    HvRequest q;
-    q.op = HvOp::kDomainCreate;
+    HvRequest q = request(HvOp::kDomainCreate);
     q.config = config;
     return call_u32(q);
 }
 
 Status SimHypervisor::domain_shutdown(DomId dom, ShutdownReason reason) {
-    HvRequest q;
-    q.op = HvOp::kDomainShutdown;
-    q.dom = dom;
+    HvRequest q = request(HvOp::kDomainShutdown, dom);
     q.reason = reason;
     return call_status(q);
 }
 
 Result<DomainInfo> SimHypervisor::domain_info(DomId dom) {
-    HvRequest q;
-    q.op = HvOp::kDomainInfo;
-    q.dom = dom;
+    HvRequest q = request(HvOp::kDomainInfo, dom);
     auto reply = call(q);
     if (!reply) return std::move(reply).error();
     WireReader r(reply->payload, "DOMAIN_INFO reply");
@@ -216,8 +212,7 @@ Result<DomainInfo> SimHypervisor::domain_info(DomId dom) {
 }
 
 Result<std::vector<DomainInfo>> SimHypervisor::domain_list() {
-    HvRequest q;
-    q.op = HvOp::kDomainList;
+    HvRequest q = request(HvOp::kDomainList);
     auto reply = call(q);
     if (!reply) return std::move(reply).error();
     WireReader r(reply->payload, "DOMAIN_LIST reply");
@@ -229,43 +224,33 @@ Result<std::vector<DomainInfo>> SimHypervisor::domain_list() {
 }
 
 Status SimHypervisor::set_max_memory(DomId dom, std::uint64_t kib) {
-    HvRequest q;
-    q.op = HvOp::kSetMaxMemory;
-    q.dom = dom;
+    HvRequest q = request(HvOp::kSetMaxMemory, dom);
     q.kib = kib;
     return call_status(q);
 }
 
 Status SimHypervisor::set_memory_target(DomId dom, std::uint64_t kib) {
-    HvRequest q;
-    q.op = HvOp::kSetMemoryTarget;
-    q.dom = dom;
+    HvRequest q = request(HvOp::kSetMemoryTarget, dom);
     q.kib = kib;
     return call_status(q);
 }
 
 Status SimHypervisor::set_vcpus_online(DomId dom, std::uint32_t count) {
-    HvRequest q;
-    q.op = HvOp::kSetVcpus;
-    q.dom = dom;
+    HvRequest q = request(HvOp::kSetVcpus, dom);
     q.number = count;
     return call_status(q);
 }
 
 Status SimHypervisor::set_vcpu_affinity(DomId dom, std::uint32_t vcpu,
                                         const std::vector<std::uint32_t>& cpus) {
-    HvRequest q;
-    q.op = HvOp::kSetAffinity;
-    q.dom = dom;
+    HvRequest q = request(HvOp::kSetAffinity, dom);
     q.number = vcpu;
     q.cpus = cpus;
     return call_status(q);
 }
 
 Result<std::vector<VcpuInfo>> SimHypervisor::vcpu_info(DomId dom) {
-    HvRequest q;
-    q.op = HvOp::kVcpuInfo;
-    q.dom = dom;
+    HvRequest q = request(HvOp::kVcpuInfo, dom);
     auto reply = call(q);
     if (!reply) return std::move(reply).error();
     WireReader r(reply->payload, "VCPU_INFO reply");
@@ -277,17 +262,14 @@ Result<std::vector<VcpuInfo>> SimHypervisor::vcpu_info(DomId dom) {
 }
 
 Result<std::uint32_t> SimHypervisor::evtchn_alloc_unbound(DomId dom, DomId remote) {
-    HvRequest q;
-    q.op = HvOp::kEvtchnAllocUnbound;
-    q.dom = dom;
+    HvRequest q = request(HvOp::kEvtchnAllocUnbound, dom);
     q.remote = remote;
     return call_u32(q);
 }
 
 Result<std::unique_ptr<EventChannel>> SimHypervisor::evtchn_bind_interdomain(DomId remote,
                                                                              std::uint32_t port) {
-    HvRequest q;
-    q.op = HvOp::kEvtchnBind;
+    HvRequest q = request(HvOp::kEvtchnBind);
     q.remote = remote;
     q.number = port;
     auto reply = call(q);
@@ -304,9 +286,7 @@ Result<std::unique_ptr<EventChannel>> SimHypervisor::evtchn_bind_interdomain(Dom
 }
 
 Result<Mapping> SimHypervisor::map_page(DomId dom, HvPage page) {
-    HvRequest q;
-    q.op = HvOp::kMapPage;
-    q.dom = dom;
+    HvRequest q = request(HvOp::kMapPage, dom);
     q.page = page;
     auto reply = call(q);
     if (!reply) return std::move(reply).error();
@@ -321,10 +301,7 @@ Result<Mapping> SimHypervisor::map_page(DomId dom, HvPage page) {
 Status SimHypervisor::dump_to(HvOp op, DomId dom, const std::string& path) {
     UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
     if (!fd) return errno_error(cat("cannot create ", path));
-    HvRequest q;
-    q.op = op;
-    q.dom = dom;
-    return call_status(q, fd.get());
+    return call_status(request(op, dom), fd.get());
 }
 
 Status SimHypervisor::core_dump(DomId dom, const std::string& path) {
@@ -338,16 +315,14 @@ Status SimHypervisor::save(DomId dom, const std::string& path) {
 Result<DomId> SimHypervisor::restore(const std::string& path) {
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd) return errno_error(cat("cannot open ", path));
-    HvRequest q;
-    q.op = HvOp::kRestore;
+    HvRequest q = request(HvOp::kRestore);
     auto dom = call_u32(q, fd.get());
     if (!dom) return dom.error().context(path);
     return dom;
 }
 
 Result<std::unique_ptr<DomainEvents>> SimHypervisor::subscribe_domain_events() {
-    HvRequest q;
-    q.op = HvOp::kSubscribe;
+    HvRequest q = request(HvOp::kSubscribe);
     auto reply = call(q);
     if (!reply) return std::move(reply).error();
     if (reply->fds.size() != 1)
