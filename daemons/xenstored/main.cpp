@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "daemon_priv.h"
+#include "daemonize.h"
 #include "event_loop.h"
 #include "format.h"
 #include "log.h"
@@ -77,19 +78,23 @@ Result<std::unique_ptr<RingBackend>> ring_backend(const std::string& setting) {
     return hypervisor_rings(std::move(*hv));
 }
 
-Status daemonize(const Config& c) {
+// Into the background unless -N. The sockets already exist, which is the
+// readiness a start method waits for, so the parent may go as soon as the
+// pid file is written.
+Status go_background(const Config& c) {
+    ReadyNotifier ready;
     if (!c.no_fork) {
-        pid_t pid = ::fork();
-        if (pid < 0) return errno_error("fork");
-        if (pid > 0) std::_Exit(0);
-        ::setsid();
+        auto detached = daemonize();
+        if (!detached) return std::move(detached).error();
+        ready = std::move(*detached);
     }
-    if (c.pid_file.empty()) return {};
-    std::string text = cat(::getpid(), "\n");
-    UniqueFd fd(::open(c.pid_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-    if (!fd || ::write(fd.get(), text.data(), text.size()) != ssize_t(text.size()))
-        return errno_error(cat("cannot write pid file ", c.pid_file));
-    return {};
+    if (!c.pid_file.empty()) {
+        std::string text = cat(::getpid(), "\n");
+        UniqueFd fd(::open(c.pid_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+        if (!fd || ::write(fd.get(), text.data(), text.size()) != ssize_t(text.size()))
+            return errno_error(cat("cannot write pid file ", c.pid_file));
+    }
+    return ready.notify();
 }
 
 }  // namespace
@@ -132,7 +137,7 @@ int main(int argc, char** argv) {
     for (const std::string& p : {c.socket_path, c.socket_ro_path})
         if (Status s = chown_to(p, uid, gid); !s) return fail(s.error());
     raise_file_limit();
-    if (Status s = daemonize(c); !s) return fail(s.error());
+    if (Status s = go_background(c); !s) return fail(s.error());
 
     if (c.drop_privileges) {
         if (Status s = drop_daemon_privileges(DropSpec{}); !s) return fail(s.error());
