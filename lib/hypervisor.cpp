@@ -6,6 +6,7 @@
 #include "format.h"
 #include "hv_sim.h"
 #include "paths.h"
+#include "scf.h"
 
 namespace xvm {
 
@@ -14,6 +15,16 @@ Result<Backend> parse_backend(std::string_view text) {
     if (text == "xen") return Backend::kXen;
     if (text == "sim") return Backend::kSim;
     return make_error(cat("hypervisor backend '", text, "' is not one of auto, xen, sim"));
+}
+
+std::optional<std::string> configured_backend() {
+    scf_simple_prop_t* p =
+        scf_simple_prop_get(nullptr, "svc:/system/xctl/xend:default", "config", "hypervisor-backend");
+    if (p == nullptr) return std::nullopt;
+    char* v = scf_simple_prop_next_astring(p);
+    std::optional<std::string> out = v ? v : "";  // present but empty: "" (an error to callers)
+    scf_simple_prop_free(p);
+    return out;
 }
 
 namespace {

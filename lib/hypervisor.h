@@ -14,6 +14,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -149,6 +150,12 @@ public:
 
     virtual Result<std::unique_ptr<DomainEvents>> subscribe_domain_events() = 0;
 };
+
+// The one backend setting all daemons share (DESIGN.md section 5):
+// config/hypervisor-backend of svc:/system/xctl/xend:default, as text;
+// "" when it has no value; nullopt when the property (or the repository)
+// does not exist.
+std::optional<std::string> configured_backend();
 
 // Opens the configured backend. kAuto selects xen on a Xen dom0
 // (/proc/xen/capabilities contains "control_d") and otherwise fails with a

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "file.h"
+#include "hypervisor.h"
 #include "format.h"
 #include "paths.h"
 #include "scf.h"
@@ -30,15 +31,6 @@ using namespace xvm;
 constexpr const char* kXend = "svc:/system/xctl/xend:default";
 constexpr const char* kServices[] = {"svc:/system/xctl/store:default", "svc:/system/xctl/xend:default",
                                      "svc:/system/xctl/console:default"};
-
-std::string backend() {
-    scf_simple_prop_t* p = scf_simple_prop_get(nullptr, kXend, "config", "hypervisor-backend");
-    if (p == nullptr) return "auto";  // not configured: the default
-    char* v = scf_simple_prop_next_astring(p);
-    std::string out = v ? v : "";
-    scf_simple_prop_free(p);
-    return out;
-}
 
 // Appends the line to another service's log; the own log is stdout.
 void log_to(const char* fmri, const std::string& line) {
@@ -63,7 +55,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "xvm-method: SMF_FMRI is not set: run only as an SMF start method\n");
         return SMF_EXIT_ERR_NOSMF;
     }
-    std::string b = backend();
+    std::string b = configured_backend().value_or("auto");  // unset: the default
     if (b != "auto" && b != "xen" && b != "sim") {
         std::printf("xvm-method: %s: config/hypervisor-backend is \"%s\"; expected auto, xen or sim\n", kXend, b.c_str());
         return SMF_EXIT_ERR_CONFIG;

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "format.h"
+#include "hypervisor.h"
 #include "paths.h"
 #include "scf.h"
 
@@ -53,8 +54,6 @@ Status set_quota(Quotas& q, std::string_view arg) {
     return make_error(cat("-Q ", arg, ": unknown quota ", name));
 }
 
-constexpr const char* kXendFmri = "svc:/system/xctl/xend:default";
-
 // A count (or integer) property, nullopt when absent; a wrong type or an
 // out-of-range value is an error naming the property.
 Result<std::optional<std::uint64_t>> smf_number(const char* fmri, const std::string& prop) {
@@ -91,11 +90,7 @@ void load_smf(Config& c, std::vector<std::string>& errors) {
         if (f.wide) c.quotas.*(f.wide) = **value;
         else c.quotas.*(f.narrow) = static_cast<std::uint32_t>(**value);
     }
-    scf_simple_prop_t* p = scf_simple_prop_get(nullptr, kXendFmri, "config", "hypervisor-backend");
-    if (p != nullptr) {
-        if (char* v = scf_simple_prop_next_astring(p)) c.hypervisor = v;
-        scf_simple_prop_free(p);
-    }
+    if (auto backend = configured_backend()) c.hypervisor = *backend;
 }
 
 Config defaults() {
