@@ -22,9 +22,9 @@
 #include <string>
 #include <vector>
 
-#include "harness.h"
-#include "hv_peers.h"
-#include "hypervisor.h"
+#include "tests/e2e/harness.h"
+#include "tests/e2e/hv_peers.h"
+#include "lib/xen/hypervisor.h"
 
 using namespace std::chrono;
 using namespace xvm;

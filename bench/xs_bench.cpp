@@ -26,7 +26,7 @@
 #include <string>
 #include <vector>
 
-#include "xs_wire.h"
+#include "lib/xen/xs_wire.h"
 
 namespace {
 

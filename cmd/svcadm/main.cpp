@@ -13,11 +13,11 @@
 #include <thread>
 #include <vector>
 
-#include "format.h"
-#include "smf_control.h"
-#include "smf_fmri.h"
-#include "smf_operands.h"
-#include "smf_repo.h"
+#include "lib/base/format.h"
+#include "lib/smf/smf_control.h"
+#include "lib/smf/smf_fmri.h"
+#include "lib/smf/smf_operands.h"
+#include "lib/smf/smf_repo.h"
 
 namespace {
 

@@ -1,15 +1,15 @@
-#include "commands.h"
+#include "cmd/svccfg/commands.h"
 
 #include <fnmatch.h>
 
 #include <algorithm>
 #include <cstdio>
 
-#include "format.h"
-#include "smf_control.h"
-#include "smf_fmri.h"
-#include "smf_repo.h"
-#include "syntax.h"
+#include "lib/base/format.h"
+#include "lib/smf/smf_control.h"
+#include "lib/smf/smf_fmri.h"
+#include "lib/smf/smf_repo.h"
+#include "cmd/svccfg/syntax.h"
 
 namespace xvm::svccfg {
 namespace {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "result.h"
+#include "lib/base/result.h"
 
 namespace xvm::svccfg {
 

@@ -5,8 +5,8 @@
 // <property_group>, so an export imports back to the same content.
 #include <algorithm>
 
-#include "format.h"
-#include "import.h"
+#include "lib/base/format.h"
+#include "cmd/svccfg/import.h"
 
 namespace xvm::svccfg {
 namespace {

@@ -1,6 +1,6 @@
-#include "import.h"
+#include "cmd/svccfg/import.h"
 
-#include "format.h"
+#include "lib/base/format.h"
 
 namespace xvm::svccfg {
 namespace {

@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "manifest.h"
-#include "result.h"
-#include "smf_repo.h"
+#include "cmd/svccfg/manifest.h"
+#include "lib/base/result.h"
+#include "lib/smf/smf_repo.h"
 
 namespace xvm::svccfg {
 

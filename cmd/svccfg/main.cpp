@@ -12,15 +12,15 @@
 #include <string>
 #include <vector>
 
-#include "commands.h"
-#include "file.h"
-#include "format.h"
-#include "import.h"
-#include "manifest.h"
-#include "smf_control.h"
-#include "smf_fmri.h"
-#include "smf_repo.h"
-#include "syntax.h"
+#include "cmd/svccfg/commands.h"
+#include "lib/base/file.h"
+#include "lib/base/format.h"
+#include "cmd/svccfg/import.h"
+#include "cmd/svccfg/manifest.h"
+#include "lib/smf/smf_control.h"
+#include "lib/smf/smf_fmri.h"
+#include "lib/smf/smf_repo.h"
+#include "cmd/svccfg/syntax.h"
 
 namespace {
 

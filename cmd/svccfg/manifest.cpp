@@ -1,4 +1,4 @@
-#include "manifest.h"
+#include "cmd/svccfg/manifest.h"
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -10,9 +10,9 @@
 #include <cstdlib>
 #include <memory>
 
-#include "format.h"
-#include "paths.h"
-#include "smf_fmri.h"
+#include "lib/base/format.h"
+#include "lib/base/paths.h"
+#include "lib/smf/smf_fmri.h"
 
 namespace xvm::svccfg {
 namespace {

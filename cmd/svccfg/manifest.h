@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "result.h"
-#include "smf_types.h"
+#include "lib/base/result.h"
+#include "lib/smf/smf_types.h"
 
 namespace xvm::svccfg {
 

@@ -1,4 +1,4 @@
-#include "manifest.h"
+#include "cmd/svccfg/manifest.h"
 
 #include <gtest/gtest.h>
 

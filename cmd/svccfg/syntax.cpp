@@ -1,9 +1,9 @@
 // svccfg's word lexer and setprop grammar. The command line is re-lexed
 // from the joined arguments, as illumos svccfg does, so quoting works the
 // same from a shell, a command file or standard input.
-#include "syntax.h"
+#include "cmd/svccfg/syntax.h"
 
-#include "format.h"
+#include "lib/base/format.h"
 
 namespace xvm::svccfg {
 

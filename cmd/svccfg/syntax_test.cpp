@@ -1,4 +1,4 @@
-#include "syntax.h"
+#include "cmd/svccfg/syntax.h"
 
 #include <gtest/gtest.h>
 

@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "format.h"
-#include "smf_fmri.h"
-#include "smf_operands.h"
-#include "smf_repo.h"
+#include "lib/base/format.h"
+#include "lib/smf/smf_fmri.h"
+#include "lib/smf/smf_operands.h"
+#include "lib/smf/smf_repo.h"
 
 namespace {
 

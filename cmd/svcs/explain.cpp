@@ -3,8 +3,8 @@
 #include <cstdio>
 #include <set>
 
-#include "format.h"
-#include "svcs.h"
+#include "lib/base/format.h"
+#include "cmd/svcs/svcs.h"
 
 namespace xvm::svcs {
 namespace {

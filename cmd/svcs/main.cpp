@@ -15,12 +15,12 @@
 
 #include <sys/stat.h>
 
-#include "file.h"
-#include "paths.h"
-#include "format.h"
-#include "smf_contract.h"
-#include "smf_fmri.h"
-#include "svcs.h"
+#include "lib/base/file.h"
+#include "lib/base/paths.h"
+#include "lib/base/format.h"
+#include "lib/smf/smf_contract.h"
+#include "lib/smf/smf_fmri.h"
+#include "cmd/svcs/svcs.h"
 
 namespace xvm::svcs {
 

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "smf_operands.h"
-#include "smf_repo.h"
+#include "lib/smf/smf_operands.h"
+#include "lib/smf/smf_repo.h"
 
 namespace xvm::svcs {
 

@@ -1,4 +1,4 @@
-#include "console.h"
+#include "cmd/xvm-guest/console.h"
 
 #include <unistd.h>
 

@@ -10,8 +10,8 @@
 #include <functional>
 #include <string>
 
-#include "result.h"
-#include "ring.h"
+#include "lib/base/result.h"
+#include "lib/xen/ring.h"
 
 namespace xvm::guest {
 

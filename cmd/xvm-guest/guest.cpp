@@ -1,4 +1,4 @@
-#include "guest.h"
+#include "cmd/xvm-guest/guest.h"
 
 #include <unistd.h>
 
@@ -6,7 +6,7 @@
 #include <ctime>
 #include <sstream>
 
-#include "format.h"
+#include "lib/base/format.h"
 
 namespace xvm::guest {
 

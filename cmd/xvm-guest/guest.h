@@ -19,8 +19,8 @@
 #include <cstdint>
 #include <string>
 
-#include "console.h"
-#include "xs_client.h"
+#include "cmd/xvm-guest/console.h"
+#include "cmd/xvm-guest/xs_client.h"
 
 namespace xvm::guest {
 

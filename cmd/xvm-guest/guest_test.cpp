@@ -1,11 +1,11 @@
 // The guest's console and behaviour parsing, on in-memory ring pages.
-#include "guest.h"
+#include "cmd/xvm-guest/guest.h"
 
 #include <gtest/gtest.h>
 #include <sys/eventfd.h>
 
-#include "console.h"
-#include "unique_fd.h"
+#include "cmd/xvm-guest/console.h"
+#include "lib/base/unique_fd.h"
 
 namespace xvm::guest {
 namespace {

@@ -12,14 +12,14 @@
 #include <string>
 #include <vector>
 
-#include "console.h"
-#include "event_loop.h"
-#include "format.h"
-#include "guest.h"
-#include "guest_abi.h"
-#include "log.h"
-#include "mapping.h"
-#include "xs_client.h"
+#include "cmd/xvm-guest/console.h"
+#include "lib/base/event_loop.h"
+#include "lib/base/format.h"
+#include "cmd/xvm-guest/guest.h"
+#include "lib/xen/guest_abi.h"
+#include "lib/base/log.h"
+#include "lib/base/mapping.h"
+#include "cmd/xvm-guest/xs_client.h"
 
 namespace xvm::guest {
 namespace {

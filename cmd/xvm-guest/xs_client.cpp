@@ -1,8 +1,8 @@
-#include "xs_client.h"
+#include "cmd/xvm-guest/xs_client.h"
 
 #include <unistd.h>
 
-#include "xs_wire.h"
+#include "lib/xen/xs_wire.h"
 
 namespace xvm::guest {
 

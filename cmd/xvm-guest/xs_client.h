@@ -15,8 +15,8 @@
 #include <string_view>
 #include <vector>
 
-#include "result.h"
-#include "ring.h"
+#include "lib/base/result.h"
+#include "lib/xen/ring.h"
 
 namespace xvm::guest {
 

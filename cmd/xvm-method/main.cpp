@@ -17,12 +17,13 @@
 #include <cstring>
 #include <string>
 
-#include "file.h"
-#include "hypervisor.h"
-#include "format.h"
-#include "paths.h"
-#include "scf.h"
-#include "smf_fmri.h"
+#include "lib/base/file.h"
+#include "lib/xen/hypervisor.h"
+#include "daemons/kit/backend_setting.h"
+#include "lib/base/format.h"
+#include "lib/base/paths.h"
+#include "lib/smf/scf.h"
+#include "lib/smf/smf_fmri.h"
 
 namespace {
 
@@ -55,7 +56,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "xvm-method: SMF_FMRI is not set: run only as an SMF start method\n");
         return SMF_EXIT_ERR_NOSMF;
     }
-    std::string b = configured_backend().value_or("auto");  // unset: the default
+    std::string b = kit::configured_backend().value_or("auto");  // unset: the default
     if (b != "auto" && b != "xen" && b != "sim") {
         std::printf("xvm-method: %s: config/hypervisor-backend is \"%s\"; expected auto, xen or sim\n", kXend, b.c_str());
         return SMF_EXIT_ERR_CONFIG;

@@ -1,6 +1,6 @@
-#include "domain_table.h"
+#include "daemons/hvsim/domain_table.h"
 
-#include "format.h"
+#include "lib/base/format.h"
 
 namespace xvm::hvsim {
 

@@ -23,8 +23,8 @@
 #include <string>
 #include <vector>
 
-#include "hypervisor.h"
-#include "result.h"
+#include "lib/xen/hypervisor.h"
+#include "lib/base/result.h"
 
 namespace xvm::hvsim {
 

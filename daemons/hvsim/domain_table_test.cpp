@@ -1,5 +1,5 @@
 // The domain state machine and host memory accounting, without processes.
-#include "domain_table.h"
+#include "daemons/hvsim/domain_table.h"
 
 #include <gtest/gtest.h>
 

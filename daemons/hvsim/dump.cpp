@@ -12,7 +12,7 @@
 // domain paused from the header; its guest resumes from the memory image
 // on unpause. The xenstore ring starts empty after restore, as a resumed
 // Xen guest reconnects to xenstored afresh.
-#include "dump.h"
+#include "daemons/hvsim/dump.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -20,9 +20,9 @@
 #include <cstring>
 #include <vector>
 
-#include "format.h"
-#include "log.h"
-#include "sim.h"
+#include "lib/base/format.h"
+#include "lib/base/log.h"
+#include "daemons/hvsim/sim.h"
 
 namespace xvm::hvsim {
 namespace {

@@ -7,8 +7,8 @@
 
 #include <cstdint>
 
-#include "hypervisor.h"
-#include "result.h"
+#include "lib/xen/hypervisor.h"
+#include "lib/base/result.h"
 
 namespace xvm::hvsim {
 

@@ -1,10 +1,10 @@
-#include "evtchn.h"
+#include "daemons/hvsim/evtchn.h"
 
 #include <sys/eventfd.h>
 
 #include <vector>
 
-#include "format.h"
+#include "lib/base/format.h"
 
 namespace xvm::hvsim {
 namespace {

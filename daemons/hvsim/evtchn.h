@@ -16,9 +16,9 @@
 #include <map>
 #include <utility>
 
-#include "hypervisor.h"
-#include "result.h"
-#include "unique_fd.h"
+#include "lib/xen/hypervisor.h"
+#include "lib/base/result.h"
+#include "lib/base/unique_fd.h"
 
 namespace xvm::hvsim {
 

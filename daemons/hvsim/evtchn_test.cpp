@@ -1,6 +1,6 @@
 // Event-channel bookkeeping: descriptors pair up so a write on one side
 // wakes the other, and bindings come and go with their owners.
-#include "evtchn.h"
+#include "daemons/hvsim/evtchn.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -19,10 +19,10 @@
 
 #include <string>
 
-#include "evtchn.h"
-#include "pages.h"
-#include "result.h"
-#include "unique_fd.h"
+#include "daemons/hvsim/evtchn.h"
+#include "daemons/hvsim/pages.h"
+#include "lib/base/result.h"
+#include "lib/base/unique_fd.h"
 
 namespace xvm::hvsim {
 

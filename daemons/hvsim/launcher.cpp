@@ -1,4 +1,4 @@
-#include "launcher.h"
+#include "daemons/hvsim/launcher.h"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -18,11 +18,11 @@
 #include <set>
 #include <vector>
 
-#include "fd_passing.h"
-#include "format.h"
-#include "guest_abi.h"
-#include "hv_proto.h"
-#include "log.h"
+#include "lib/base/fd_passing.h"
+#include "lib/base/format.h"
+#include "lib/xen/guest_abi.h"
+#include "lib/xen/hv_proto.h"
+#include "lib/base/log.h"
 
 namespace xvm::hvsim {
 namespace {

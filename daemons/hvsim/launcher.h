@@ -11,9 +11,9 @@
 
 #include <sys/types.h>
 
-#include "guest_proc.h"
-#include "result.h"
-#include "unique_fd.h"
+#include "daemons/hvsim/guest_proc.h"
+#include "lib/base/result.h"
+#include "lib/base/unique_fd.h"
 
 namespace xvm::hvsim {
 

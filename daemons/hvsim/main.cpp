@@ -29,16 +29,16 @@
 #include <cstdio>
 #include <iostream>
 
-#include "daemon_priv.h"
-#include "daemonize.h"
-#include "format.h"
-#include "log.h"
-#include "options.h"
-#include "paths.h"
-#include "priv_db.h"
-#include "server.h"
-#include "sim.h"
-#include "unix_socket.h"
+#include "lib/priv/daemon_priv.h"
+#include "lib/base/daemonize.h"
+#include "lib/base/format.h"
+#include "lib/base/log.h"
+#include "daemons/hvsim/options.h"
+#include "lib/base/paths.h"
+#include "lib/priv/priv_db.h"
+#include "daemons/hvsim/server.h"
+#include "daemons/hvsim/sim.h"
+#include "lib/base/unix_socket.h"
 
 namespace xvm::hvsim {
 namespace {

@@ -1,9 +1,9 @@
-#include "options.h"
+#include "daemons/hvsim/options.h"
 
 #include <charconv>
 
-#include "format.h"
-#include "paths.h"
+#include "lib/base/format.h"
+#include "lib/base/paths.h"
 
 #ifndef XVM_GUEST_PROGRAM
 #define XVM_GUEST_PROGRAM "/usr/lib/xvm/xvm-guest"

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "domain_table.h"
-#include "result.h"
+#include "daemons/hvsim/domain_table.h"
+#include "lib/base/result.h"
 
 namespace xvm::hvsim {
 

@@ -1,4 +1,4 @@
-#include "options.h"
+#include "daemons/hvsim/options.h"
 
 #include <gtest/gtest.h>
 

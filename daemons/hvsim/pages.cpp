@@ -1,4 +1,4 @@
-#include "pages.h"
+#include "daemons/hvsim/pages.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -7,7 +7,7 @@
 
 #include <vector>
 
-#include "format.h"
+#include "lib/base/format.h"
 
 namespace xvm::hvsim {
 namespace {

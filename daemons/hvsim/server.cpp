@@ -1,11 +1,11 @@
-#include "server.h"
+#include "daemons/hvsim/server.h"
 
 #include <sys/epoll.h>
 
-#include "fd_passing.h"
-#include "format.h"
-#include "log.h"
-#include "unix_socket.h"
+#include "lib/base/fd_passing.h"
+#include "lib/base/format.h"
+#include "lib/base/log.h"
+#include "lib/base/unix_socket.h"
 
 namespace xvm::hvsim {
 namespace {

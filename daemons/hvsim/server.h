@@ -13,12 +13,12 @@
 #include <string>
 #include <vector>
 
-#include "event_loop.h"
-#include "hv_proto.h"
-#include "priv_db.h"
-#include "sim.h"
-#include "ucred.h"
-#include "unique_fd.h"
+#include "lib/base/event_loop.h"
+#include "lib/xen/hv_proto.h"
+#include "lib/priv/priv_db.h"
+#include "daemons/hvsim/sim.h"
+#include "lib/priv/ucred.h"
+#include "lib/base/unique_fd.h"
 
 namespace xvm::hvsim {
 

@@ -1,4 +1,4 @@
-#include "sim.h"
+#include "daemons/hvsim/sim.h"
 
 #include <signal.h>
 #include <sys/epoll.h>
@@ -8,10 +8,10 @@
 
 #include <charconv>
 
-#include "file.h"
-#include "format.h"
-#include "guest_abi.h"
-#include "log.h"
+#include "lib/base/file.h"
+#include "lib/base/format.h"
+#include "lib/xen/guest_abi.h"
+#include "lib/base/log.h"
 
 namespace xvm::hvsim {
 namespace {

@@ -13,12 +13,12 @@
 #include <string>
 #include <vector>
 
-#include "domain_table.h"
-#include "event_loop.h"
-#include "evtchn.h"
-#include "hv_proto.h"
-#include "launcher.h"
-#include "pages.h"
+#include "daemons/hvsim/domain_table.h"
+#include "lib/base/event_loop.h"
+#include "daemons/hvsim/evtchn.h"
+#include "lib/xen/hv_proto.h"
+#include "daemons/hvsim/launcher.h"
+#include "daemons/hvsim/pages.h"
 
 namespace xvm::hvsim {
 

@@ -1,4 +1,4 @@
-#include "context.h"
+#include "daemons/svc.startd/context.h"
 
 #include <grp.h>
 #include <linux/securebits.h>
@@ -9,8 +9,8 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include "format.h"
-#include "paths.h"
+#include "lib/base/format.h"
+#include "lib/base/paths.h"
 
 namespace xvm::startd {
 namespace {

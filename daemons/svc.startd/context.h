@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "priv_caps.h"
-#include "privilege.h"
-#include "result.h"
-#include "smf_types.h"
+#include "lib/priv/priv_caps.h"
+#include "lib/priv/privilege.h"
+#include "lib/base/result.h"
+#include "lib/smf/smf_types.h"
 
 namespace xvm::startd {
 

@@ -1,15 +1,15 @@
-#include "control.h"
+#include "daemons/svc.startd/control.h"
 
 #include <pwd.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
 
-#include "format.h"
-#include "log.h"
-#include "paths.h"
-#include "rbac.h"
-#include "smf_control.h"
-#include "unix_socket.h"
+#include "lib/base/format.h"
+#include "lib/base/log.h"
+#include "lib/base/paths.h"
+#include "lib/smf/rbac.h"
+#include "lib/smf/smf_control.h"
+#include "lib/base/unix_socket.h"
 
 namespace xvm::startd {
 namespace {

@@ -11,11 +11,11 @@
 #include <memory>
 #include <string>
 
-#include "event_loop.h"
-#include "priv_db.h"
-#include "restarter.h"
-#include "smf_actions.h"
-#include "ucred.h"
+#include "lib/base/event_loop.h"
+#include "lib/priv/priv_db.h"
+#include "daemons/svc.startd/restarter.h"
+#include "lib/smf/smf_actions.h"
+#include "lib/priv/ucred.h"
 
 namespace xvm::startd {
 

@@ -1,4 +1,4 @@
-#include "control.h"
+#include "daemons/svc.startd/control.h"
 
 #include <gtest/gtest.h>
 

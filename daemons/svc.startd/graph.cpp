@@ -1,4 +1,4 @@
-#include "graph.h"
+#include "daemons/svc.startd/graph.h"
 
 #include <algorithm>
 

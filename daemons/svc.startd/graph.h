@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "smf_types.h"
+#include "lib/smf/smf_types.h"
 
 namespace xvm::startd {
 

@@ -14,11 +14,11 @@
 
 #include <cstring>
 
-#include "control.h"
-#include "format.h"
-#include "log.h"
-#include "paths.h"
-#include "restarter.h"
+#include "daemons/svc.startd/control.h"
+#include "lib/base/format.h"
+#include "lib/base/log.h"
+#include "lib/base/paths.h"
+#include "daemons/svc.startd/restarter.h"
 
 namespace {
 

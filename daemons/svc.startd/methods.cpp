@@ -9,13 +9,13 @@
 
 #include <cstring>
 
-#include "context.h"
-#include "format.h"
-#include "log.h"
-#include "restarter.h"
-#include "smf_actions.h"
-#include "svclog.h"
-#include "tokens.h"
+#include "daemons/svc.startd/context.h"
+#include "lib/base/format.h"
+#include "lib/base/log.h"
+#include "daemons/svc.startd/restarter.h"
+#include "lib/smf/smf_actions.h"
+#include "daemons/svc.startd/svclog.h"
+#include "daemons/svc.startd/tokens.h"
 
 namespace xvm::startd {
 namespace {

@@ -1,4 +1,4 @@
-#include "restarter.h"
+#include "daemons/svc.startd/restarter.h"
 
 #include <sys/inotify.h>
 #include <sys/stat.h>
@@ -8,12 +8,12 @@
 #include <algorithm>
 #include <set>
 
-#include "format.h"
-#include "log.h"
-#include "paths.h"
-#include "priv_db.h"
-#include "smf_fmri.h"
-#include "svclog.h"
+#include "lib/base/format.h"
+#include "lib/base/log.h"
+#include "lib/base/paths.h"
+#include "lib/priv/priv_db.h"
+#include "lib/smf/smf_fmri.h"
+#include "daemons/svc.startd/svclog.h"
 
 namespace xvm::startd {
 namespace {

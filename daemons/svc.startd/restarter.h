@@ -19,12 +19,12 @@
 #include <memory>
 #include <string>
 
-#include "event_loop.h"
-#include "graph.h"
-#include "priv_caps.h"
-#include "privilege.h"
-#include "smf_contract.h"
-#include "smf_repo.h"
+#include "lib/base/event_loop.h"
+#include "daemons/svc.startd/graph.h"
+#include "lib/priv/priv_caps.h"
+#include "lib/priv/privilege.h"
+#include "lib/smf/smf_contract.h"
+#include "lib/smf/smf_repo.h"
 
 namespace xvm::startd {
 

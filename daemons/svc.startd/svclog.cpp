@@ -1,17 +1,17 @@
 // Instance log files. Each line is one write() on an O_APPEND descriptor,
 // so svc.startd's lines and the methods' output never interleave inside a
 // line even though both write the same file.
-#include "svclog.h"
+#include "daemons/svc.startd/svclog.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "format.h"
-#include "log.h"
-#include "paths.h"
-#include "smf_fmri.h"
+#include "lib/base/format.h"
+#include "lib/base/log.h"
+#include "lib/base/paths.h"
+#include "lib/smf/smf_fmri.h"
 
 namespace xvm::startd {
 

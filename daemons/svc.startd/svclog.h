@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "result.h"
-#include "unique_fd.h"
+#include "lib/base/result.h"
+#include "lib/base/unique_fd.h"
 
 namespace xvm::startd {
 

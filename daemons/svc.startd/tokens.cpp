@@ -1,7 +1,7 @@
 // Method token expansion. Values from properties are shell-escaped because
 // the expanded string is run by /bin/sh: a property value must never be
 // able to add commands to a method.
-#include "tokens.h"
+#include "daemons/svc.startd/tokens.h"
 
 #include <signal.h>
 #include <string.h>
@@ -10,7 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "format.h"
+#include "lib/base/format.h"
 
 namespace xvm::startd {
 

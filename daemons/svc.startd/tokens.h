@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
-#include "result.h"
-#include "smf_types.h"
+#include "lib/base/result.h"
+#include "lib/smf/smf_types.h"
 
 namespace xvm::startd {
 

@@ -1,4 +1,4 @@
-#include "tokens.h"
+#include "daemons/svc.startd/tokens.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>

@@ -1,4 +1,4 @@
-#include "config.h"
+#include "daemons/xenstored/config.h"
 
 #include <getopt.h>
 
@@ -7,10 +7,11 @@
 #include <cstdlib>
 #include <optional>
 
-#include "format.h"
-#include "hypervisor.h"
-#include "paths.h"
-#include "scf.h"
+#include "lib/base/format.h"
+#include "lib/xen/hypervisor.h"
+#include "daemons/kit/backend_setting.h"
+#include "lib/base/paths.h"
+#include "lib/smf/scf.h"
 
 namespace xvm::xs {
 namespace {
@@ -90,7 +91,7 @@ void load_smf(Config& c, std::vector<std::string>& errors) {
         if (f.wide) c.quotas.*(f.wide) = **value;
         else c.quotas.*(f.narrow) = static_cast<std::uint32_t>(**value);
     }
-    if (auto backend = configured_backend()) c.hypervisor = *backend;
+    if (auto backend = kit::configured_backend()) c.hypervisor = *backend;
 }
 
 Config defaults() {

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "result.h"
+#include "lib/base/result.h"
 
 namespace xvm::xs {
 

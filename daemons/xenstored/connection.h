@@ -11,8 +11,8 @@
 #include <utility>
 #include <vector>
 
-#include "perms.h"
-#include "transaction.h"
+#include "daemons/xenstored/perms.h"
+#include "daemons/xenstored/transaction.h"
 
 namespace xvm::xs {
 

@@ -1,11 +1,11 @@
-#include "dispatch.h"
+#include "daemons/xenstored/dispatch.h"
 
 #include <array>
 #include <charconv>
 
-#include "log.h"
-#include "path.h"
-#include "request.h"
+#include "lib/base/log.h"
+#include "daemons/xenstored/path.h"
+#include "daemons/xenstored/request.h"
 
 namespace xvm::xs {
 namespace {

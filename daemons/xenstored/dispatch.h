@@ -9,11 +9,11 @@
 #include <cstdint>
 #include <string>
 
-#include "config.h"
-#include "connection.h"
-#include "store.h"
-#include "watch.h"
-#include "xs_wire.h"
+#include "daemons/xenstored/config.h"
+#include "daemons/xenstored/connection.h"
+#include "daemons/xenstored/store.h"
+#include "daemons/xenstored/watch.h"
+#include "lib/xen/xs_wire.h"
 
 namespace xvm::xs {
 

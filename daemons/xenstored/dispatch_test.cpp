@@ -1,6 +1,6 @@
 // The dispatcher against a real store, without sockets: exact replies and
 // error names for the semantics the end-to-end tests cannot see easily.
-#include "dispatch.h"
+#include "daemons/xenstored/dispatch.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

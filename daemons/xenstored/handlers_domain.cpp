@@ -3,10 +3,10 @@
 // CONTROL. The domain table itself belongs to the server (Services).
 #include <charconv>
 
-#include "format.h"
-#include "log.h"
-#include "path.h"
-#include "request.h"
+#include "lib/base/format.h"
+#include "lib/base/log.h"
+#include "daemons/xenstored/path.h"
+#include "daemons/xenstored/request.h"
 
 namespace xvm::xs {
 namespace {

@@ -4,9 +4,9 @@
 // batch is committed); inside one they fire when it commits.
 #include <charconv>
 
-#include "format.h"
-#include "path.h"
-#include "request.h"
+#include "lib/base/format.h"
+#include "daemons/xenstored/path.h"
+#include "daemons/xenstored/request.h"
 
 namespace xvm::xs {
 namespace {

@@ -2,9 +2,9 @@
 // TRANSACTION_START, TRANSACTION_END.
 #include <algorithm>
 
-#include "format.h"
-#include "path.h"
-#include "request.h"
+#include "lib/base/format.h"
+#include "daemons/xenstored/path.h"
+#include "daemons/xenstored/request.h"
 
 namespace xvm::xs {
 namespace {

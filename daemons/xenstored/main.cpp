@@ -11,16 +11,16 @@
 #include <csignal>
 #include <cstdio>
 
-#include "config.h"
-#include "daemon_priv.h"
-#include "daemonize.h"
-#include "event_loop.h"
-#include "format.h"
-#include "log.h"
-#include "priv_db.h"
-#include "server.h"
-#include "store.h"
-#include "unix_socket.h"
+#include "daemons/xenstored/config.h"
+#include "lib/priv/daemon_priv.h"
+#include "lib/base/daemonize.h"
+#include "lib/base/event_loop.h"
+#include "lib/base/format.h"
+#include "lib/base/log.h"
+#include "lib/priv/priv_db.h"
+#include "daemons/xenstored/server.h"
+#include "daemons/xenstored/store.h"
+#include "lib/base/unix_socket.h"
 
 using namespace xvm;
 using namespace xvm::xs;

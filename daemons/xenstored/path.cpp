@@ -1,9 +1,9 @@
-#include "path.h"
+#include "daemons/xenstored/path.h"
 
 #include <cerrno>
 #include <xen/io/xs_wire.h>
 
-#include "format.h"
+#include "lib/base/format.h"
 
 namespace xvm::xs {
 namespace {

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "result.h"
+#include "lib/base/result.h"
 
 namespace xvm::xs {
 

@@ -1,4 +1,4 @@
-#include "path.h"
+#include "daemons/xenstored/path.h"
 
 #include <gtest/gtest.h>
 

@@ -1,9 +1,9 @@
-#include "perms.h"
+#include "daemons/xenstored/perms.h"
 
 #include <cerrno>
 #include <charconv>
 
-#include "format.h"
+#include "lib/base/format.h"
 
 namespace xvm::xs {
 namespace {

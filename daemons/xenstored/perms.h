@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "path.h"
-#include "result.h"
+#include "daemons/xenstored/path.h"
+#include "lib/base/result.h"
 
 namespace xvm::xs {
 

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "dispatch.h"
+#include "daemons/xenstored/dispatch.h"
 
 namespace xvm::xs {
 

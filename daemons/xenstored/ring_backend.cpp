@@ -1,4 +1,4 @@
-#include "ring_backend.h"
+#include "daemons/xenstored/ring_backend.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -7,8 +7,8 @@
 
 #include <cerrno>
 
-#include "format.h"
-#include "unique_fd.h"
+#include "lib/base/format.h"
+#include "lib/base/unique_fd.h"
 
 namespace xvm::xs {
 namespace {

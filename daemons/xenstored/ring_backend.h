@@ -13,10 +13,10 @@
 #include <memory>
 #include <string>
 
-#include "hypervisor.h"
-#include "mapping.h"
-#include "path.h"
-#include "result.h"
+#include "lib/xen/hypervisor.h"
+#include "lib/base/mapping.h"
+#include "daemons/xenstored/path.h"
+#include "lib/base/result.h"
 
 namespace xvm::xs {
 

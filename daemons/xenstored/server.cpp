@@ -1,4 +1,4 @@
-#include "server.h"
+#include "daemons/xenstored/server.h"
 
 #include <fcntl.h>
 #include <sys/epoll.h>
@@ -10,11 +10,11 @@
 #include <chrono>
 #include <cstring>
 
-#include "format.h"
-#include "log.h"
-#include "ring.h"
-#include "ucred.h"
-#include "unix_socket.h"
+#include "lib/base/format.h"
+#include "lib/base/log.h"
+#include "lib/xen/ring.h"
+#include "lib/priv/ucred.h"
+#include "lib/base/unix_socket.h"
 
 namespace xvm::xs {
 namespace {

@@ -16,15 +16,15 @@
 #include <unordered_map>
 #include <vector>
 
-#include "config.h"
-#include "connection.h"
-#include "dispatch.h"
-#include "event_loop.h"
-#include "priv_db.h"
-#include "ring_backend.h"
-#include "store.h"
-#include "unique_fd.h"
-#include "watch.h"
+#include "daemons/xenstored/config.h"
+#include "daemons/xenstored/connection.h"
+#include "daemons/xenstored/dispatch.h"
+#include "lib/base/event_loop.h"
+#include "lib/priv/priv_db.h"
+#include "daemons/xenstored/ring_backend.h"
+#include "daemons/xenstored/store.h"
+#include "lib/base/unique_fd.h"
+#include "daemons/xenstored/watch.h"
 
 namespace xvm::xs {
 

@@ -7,10 +7,10 @@
 #include <charconv>
 #include <sstream>
 
-#include "format.h"
-#include "log.h"
-#include "ring.h"
-#include "server.h"
+#include "lib/base/format.h"
+#include "lib/base/log.h"
+#include "lib/xen/ring.h"
+#include "daemons/xenstored/server.h"
 
 namespace xvm::xs {
 

@@ -1,10 +1,10 @@
-#include "store.h"
+#include "daemons/xenstored/store.h"
 
 #include <algorithm>
 #include <charconv>
 
-#include "format.h"
-#include "path.h"
+#include "lib/base/format.h"
+#include "daemons/xenstored/path.h"
 
 namespace xvm::xs {
 namespace {

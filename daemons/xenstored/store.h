@@ -15,9 +15,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "perms.h"
-#include "result.h"
-#include "tdb_file.h"
+#include "daemons/xenstored/perms.h"
+#include "lib/base/result.h"
+#include "daemons/xenstored/tdb_file.h"
 
 namespace xvm::xs {
 

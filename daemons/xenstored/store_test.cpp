@@ -1,11 +1,11 @@
-#include "store.h"
+#include "daemons/xenstored/store.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdlib>
 
-#include "transaction.h"
+#include "daemons/xenstored/transaction.h"
 
 namespace xvm::xs {
 namespace {

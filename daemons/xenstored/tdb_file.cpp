@@ -1,4 +1,4 @@
-#include "tdb_file.h"
+#include "daemons/xenstored/tdb_file.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -9,7 +9,7 @@
 #include <cstring>
 #include <memory>
 
-#include "format.h"
+#include "lib/base/format.h"
 
 namespace xvm::xs {
 namespace {

@@ -21,8 +21,8 @@
 #include <string>
 #include <string_view>
 
-#include "perms.h"
-#include "result.h"
+#include "daemons/xenstored/perms.h"
+#include "lib/base/result.h"
 
 namespace xvm::xs {
 

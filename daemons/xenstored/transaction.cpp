@@ -1,9 +1,9 @@
-#include "transaction.h"
+#include "daemons/xenstored/transaction.h"
 
 #include <algorithm>
 
-#include "format.h"
-#include "path.h"
+#include "lib/base/format.h"
+#include "daemons/xenstored/path.h"
 
 namespace xvm::xs {
 

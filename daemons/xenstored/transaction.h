@@ -14,7 +14,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "store.h"
+#include "daemons/xenstored/store.h"
 
 namespace xvm::xs {
 

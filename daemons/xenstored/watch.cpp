@@ -1,7 +1,7 @@
-#include "watch.h"
+#include "daemons/xenstored/watch.h"
 
-#include "format.h"
-#include "path.h"
+#include "lib/base/format.h"
+#include "daemons/xenstored/path.h"
 
 namespace xvm::xs {
 

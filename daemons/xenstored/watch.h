@@ -13,9 +13,9 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "perms.h"
-#include "result.h"
-#include "store.h"
+#include "daemons/xenstored/perms.h"
+#include "lib/base/result.h"
+#include "daemons/xenstored/store.h"
 
 namespace xvm::xs {
 

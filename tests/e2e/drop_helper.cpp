@@ -9,8 +9,8 @@
 #include <cstring>
 #include <string>
 
-#include "daemon_priv.h"
-#include "log.h"
+#include "lib/priv/daemon_priv.h"
+#include "lib/base/log.h"
 
 int main(int argc, char** argv) {
     xvm::log_init("drop_helper");

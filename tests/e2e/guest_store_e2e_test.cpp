@@ -6,9 +6,9 @@
 
 #include <optional>
 
-#include "hvsim_fixture.h"
-#include "xs_harness.h"
-#include "xs_wire.h"
+#include "tests/e2e/hvsim_fixture.h"
+#include "tests/e2e/xs_harness.h"
+#include "lib/xen/xs_wire.h"
 
 namespace xvm::test {
 namespace {

@@ -1,6 +1,6 @@
-#include "hv_peers.h"
+#include "tests/e2e/hv_peers.h"
 
-#include "format.h"
+#include "lib/base/format.h"
 
 namespace xvm::test {
 

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "hypervisor.h"
-#include "ring.h"
-#include "xs_wire.h"
+#include "lib/xen/hypervisor.h"
+#include "lib/xen/ring.h"
+#include "lib/xen/xs_wire.h"
 
 namespace xvm::test {
 

@@ -10,10 +10,10 @@
 
 #include <algorithm>
 
-#include "hv_peers.h"
-#include "hv_proto.h"
-#include "hvsim_fixture.h"
-#include "unix_socket.h"
+#include "tests/e2e/hv_peers.h"
+#include "lib/xen/hv_proto.h"
+#include "tests/e2e/hvsim_fixture.h"
+#include "lib/base/unix_socket.h"
 
 namespace xvm::test {
 namespace {

@@ -1,4 +1,4 @@
-#include "hvsim_fixture.h"
+#include "tests/e2e/hvsim_fixture.h"
 
 #include <signal.h>
 #include <sys/prctl.h>

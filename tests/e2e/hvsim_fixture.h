@@ -9,8 +9,8 @@
 #include <optional>
 #include <string>
 
-#include "harness.h"
-#include "hypervisor.h"
+#include "tests/e2e/harness.h"
+#include "lib/xen/hypervisor.h"
 
 namespace xvm::test {
 

@@ -12,12 +12,12 @@
 #include <cstring>
 #include <string>
 
-#include "event_loop.h"
-#include "format.h"
-#include "log.h"
-#include "priv_db.h"
-#include "ucred.h"
-#include "unix_socket.h"
+#include "lib/base/event_loop.h"
+#include "lib/base/format.h"
+#include "lib/base/log.h"
+#include "lib/priv/priv_db.h"
+#include "lib/priv/ucred.h"
+#include "lib/base/unix_socket.h"
 
 namespace {
 

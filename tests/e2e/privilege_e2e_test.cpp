@@ -10,8 +10,8 @@
 #include <array>
 #include <map>
 
-#include "harness.h"
-#include "unix_socket.h"
+#include "tests/e2e/harness.h"
+#include "lib/base/unix_socket.h"
 
 namespace xvm::test {
 namespace {

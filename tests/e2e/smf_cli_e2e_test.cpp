@@ -4,7 +4,7 @@
 // rule.
 #include <dirent.h>
 
-#include "smf_fixture.h"
+#include "tests/e2e/smf_fixture.h"
 
 namespace xvm::test {
 namespace {

@@ -5,8 +5,8 @@
 #include <pwd.h>
 #include <sys/stat.h>
 
-#include "smf_fixture.h"
-#include "unix_socket.h"
+#include "tests/e2e/smf_fixture.h"
+#include "lib/base/unix_socket.h"
 
 namespace xvm::test {
 namespace {

@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "harness.h"
-#include "smf_contract.h"
+#include "tests/e2e/harness.h"
+#include "lib/smf/smf_contract.h"
 
 namespace xvm::test {
 

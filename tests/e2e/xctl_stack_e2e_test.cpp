@@ -5,8 +5,8 @@
 #include <pwd.h>
 #include <sys/wait.h>
 
-#include "harness.h"
-#include "smf_fixture.h"
+#include "tests/e2e/harness.h"
+#include "tests/e2e/smf_fixture.h"
 
 namespace xvm::test {
 namespace {

@@ -13,8 +13,8 @@
 #include <map>
 #include <set>
 
-#include "xs_harness.h"
-#include "xs_wire.h"
+#include "tests/e2e/xs_harness.h"
+#include "lib/xen/xs_wire.h"
 
 namespace xvm::test {
 namespace {

@@ -13,10 +13,10 @@
 #include <cstring>
 #include <set>
 
-#include "ring.h"
-#include "ring_backend.h"
-#include "xs_harness.h"
-#include "xs_wire.h"
+#include "lib/xen/ring.h"
+#include "daemons/xenstored/ring_backend.h"
+#include "tests/e2e/xs_harness.h"
+#include "lib/xen/xs_wire.h"
 
 namespace xvm::test {
 namespace {

@@ -1,4 +1,4 @@
-#include "xs_harness.h"
+#include "tests/e2e/xs_harness.h"
 
 #include <poll.h>
 #include <sys/socket.h>
@@ -9,7 +9,7 @@
 #include <cstring>
 #include <thread>
 
-#include "xs_wire.h"
+#include "lib/xen/xs_wire.h"
 
 namespace xvm::test {
 

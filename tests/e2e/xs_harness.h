@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "harness.h"
+#include "tests/e2e/harness.h"
 
 namespace xvm::test {
 

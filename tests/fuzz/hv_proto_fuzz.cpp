@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-#include "hv_proto.h"
+#include "lib/xen/hv_proto.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     std::string in(reinterpret_cast<const char*>(data), size);

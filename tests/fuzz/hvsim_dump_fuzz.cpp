@@ -7,8 +7,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "dump.h"
-#include "unique_fd.h"
+#include "daemons/hvsim/dump.h"
+#include "lib/base/unique_fd.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     xvm::UniqueFd fd(::memfd_create("hvsim-dump-fuzz", MFD_CLOEXEC));

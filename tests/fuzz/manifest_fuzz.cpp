@@ -6,8 +6,8 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "manifest.h"
-#include "smf_types.h"
+#include "cmd/svccfg/manifest.h"
+#include "lib/smf/smf_types.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string_view xml(reinterpret_cast<const char*>(data), size);

@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <string_view>
 
-#include "priv_caps.h"
-#include "priv_db.h"
-#include "privilege.h"
+#include "lib/priv/priv_caps.h"
+#include "lib/priv/priv_db.h"
+#include "lib/priv/privilege.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string_view input(reinterpret_cast<const char*>(data), size);

@@ -7,7 +7,7 @@
 #include <memory>
 #include <vector>
 
-#include "ring.h"
+#include "lib/xen/ring.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (size < 16) return 0;

@@ -6,9 +6,9 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "smf_fmri.h"
-#include "smf_types.h"
-#include "syntax.h"
+#include "lib/smf/smf_fmri.h"
+#include "lib/smf/smf_types.h"
+#include "cmd/svccfg/syntax.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string_view line(reinterpret_cast<const char*>(data), size);

@@ -11,8 +11,8 @@
 #include <span>
 #include <string>
 
-#include "dispatch.h"
-#include "tdb_file.h"
+#include "daemons/xenstored/dispatch.h"
+#include "daemons/xenstored/tdb_file.h"
 
 namespace {
 

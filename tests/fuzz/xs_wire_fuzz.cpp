@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <span>
 
-#include "xs_wire.h"
+#include "lib/xen/xs_wire.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::span<const char> in(reinterpret_cast<const char*>(data), size);

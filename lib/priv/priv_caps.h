@@ -1,0 +1,33 @@
+// The privilege -> Linux capability table (privileges/priv_caps): how a
+// Solaris privilege set named by an SMF method_context becomes capability
+// sets. Every privilege of priv_names must have a line; "-" means Linux has
+// no equivalent, so holding it grants nothing beyond what any process has.
+#pragma once
+
+#include <sys/capability.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lib/priv/privilege.h"
+#include "lib/base/result.h"
+
+namespace xvm {
+
+inline constexpr std::string_view kPrivCapsPath = "/etc/xvm/priv_caps";
+
+class CapTable {
+public:
+    static Result<CapTable> parse(const PrivNames& names, std::string_view text,
+                                  std::string_view origin);
+    static Result<CapTable> load(const PrivNames& names, const std::string& path);
+
+    // The capabilities that together grant `set`, sorted, without repeats.
+    std::vector<cap_value_t> capabilities_for(const PrivSet& set) const;
+
+private:
+    std::vector<std::vector<cap_value_t>> caps_;  // by privilege index
+};
+
+}  // namespace xvm

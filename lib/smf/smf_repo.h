@@ -1,0 +1,93 @@
+// The SMF repository: one tdb file, <root>/etc/svc/repository.tdb, the
+// only place services, instances and their properties live (svc.configd's
+// role; there is no repository daemon - every writer uses tdb
+// transactions, so concurrent writers serialise and a crash mid-write
+// loses at most that write).
+//
+// Records (inspectable with tdbdump; values in smf_types.h encoding):
+//   E|system/xctl/store            the service's current configuration
+//   E|system/xctl/store:default    the instance's current configuration
+//   S|system/xctl/store:default|running   a snapshot of the instance:
+//                                  composed, persistent groups only
+// Beside it, repository.tdb.lock serialises commits against readers.
+// Non-persistent groups (restarter, general_ovr, restarter_actions) live
+// in the E| record with the NP flag; snapshots never copy them.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lib/base/result.h"
+#include "lib/smf/smf_types.h"
+#include "lib/base/unique_fd.h"
+
+struct tdb_context;
+
+namespace xvm::smf {
+
+inline constexpr std::string_view kRepositoryPath = "/etc/svc/repository.tdb";
+
+class Repository {
+public:
+    // Opens root_path(kRepositoryPath). Writable opens create it (and its
+    // directory); read-only opens fail when it does not exist.
+    static Result<std::unique_ptr<Repository>> open(bool writable);
+    static Result<std::unique_ptr<Repository>> open_path(const std::string& path, bool writable);
+    ~Repository();
+    Repository(const Repository&) = delete;
+    Repository& operator=(const Repository&) = delete;
+
+    bool writable() const { return writable_; }
+    const std::string& path() const { return path_; }
+
+    // Every entity, sorted: services and instances as entity strings.
+    Result<std::vector<std::string>> entities();
+    Result<std::vector<std::string>> instances_of(std::string_view service);
+    Result<bool> exists(std::string_view entity);
+
+    // The current (editing) configuration of one entity, not composed.
+    Result<PgSet> current(std::string_view entity);
+    // Instance over service, editing view (svcprop -c).
+    Result<PgSet> composed_current(std::string_view instance);
+    // A stored snapshot (running, initial, last-import, start, previous).
+    Result<PgSet> snapshot(std::string_view instance, std::string_view name);
+    // What svcprop and svc.startd read: running snapshot plus the
+    // instance's non-persistent groups.
+    Result<PgSet> running_view(std::string_view instance);
+
+    // Creates an entity (a service for an instance must exist). No-op when
+    // it exists.
+    Status create(std::string_view entity);
+    // Deletes an entity, its snapshots, and for a service its instances.
+    Status remove(std::string_view entity);
+    // Read-modify-write of an entity's current configuration in one
+    // transaction; nothing is written when `edit` fails.
+    Status update(std::string_view entity, const std::function<Status(PgSet&)>& edit);
+    // Retakes snapshot `name` of an instance from the composed current
+    // configuration (refresh takes "running").
+    Status take_snapshot(std::string_view instance, std::string_view name);
+    // Empties the non-persistent groups of every instance (svc.startd's
+    // fresh start).
+    Status clear_nonpersistent();
+    // Runs `body` inside one transaction (nesting allowed): all or nothing.
+    Status transaction(const std::function<Status()>& body);
+
+private:
+    class ReadLock;
+    Repository(tdb_context* tdb, std::string path, bool writable, UniqueFd lock)
+        : tdb_(tdb), path_(std::move(path)), writable_(writable), lock_fd_(std::move(lock)) {}
+    Result<std::string> fetch(const std::string& key);
+    Status store(const std::string& key, const std::string& value);
+    Status erase(const std::string& key);
+    Result<std::vector<std::string>> keys_with_prefix(std::string_view prefix);
+
+    tdb_context* tdb_;
+    std::string path_;
+    bool writable_;
+    UniqueFd lock_fd_;  // <path>.lock: flock'd around reads and transactions
+    int depth_ = 0;     // transaction nesting
+};
+
+}  // namespace xvm::smf
