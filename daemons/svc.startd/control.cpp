@@ -53,43 +53,36 @@ Result<std::unique_ptr<ControlServer>> ControlServer::create(EventLoop& loop, Re
     if (::mkdir(dir.c_str(), 0755) < 0 && errno != EEXIST) return errno_error(cat("cannot create ", dir));
     auto fd = listen_unix(root_path(smf::kControlSocket));
     if (!fd) return std::move(fd).error();
-    s->listen_ = std::move(*fd);
+    // Everyone may connect: each request is judged by RBAC (authorize()).
     ControlServer* self = s.get();
-    if (auto st = loop.add_fd(s->listen_.get(), EPOLLIN, [self](std::uint32_t) { return self->on_accept(); }); !st)
-        return std::move(st).error();
+    auto l = PeerListener::start(loop, std::move(*fd), s->db_,
+                                 {.what = "svc.startd control socket", .any_of = {}, .everyone = true},
+                                 [self](UniqueFd c, PeerCred p) { self->on_peer(std::move(c), std::move(p)); });
+    if (!l) return std::move(l).error();
+    s->listener_ = std::move(*l);
     return s;
 }
 
 ControlServer::~ControlServer() {
     for (auto& [fd, c] : conns_) loop_.remove_fd(fd);
-    if (listen_) loop_.remove_fd(listen_.get());
 }
 
-Status ControlServer::on_accept() {
-    while (true) {
-        auto fd = accept_unix(listen_.get());
-        if (!fd) return fd.error().code == EAGAIN ? Status{} : Status(std::move(fd).error());
-        auto peer = get_peer_cred(fd->get(), db_);
-        if (!peer) {
-            log_error(peer.error());
-            continue;
-        }
-        int raw = fd->get();
-        std::uint64_t serial = ++serial_;
-        conns_[raw] = Conn{std::move(*fd), std::move(*peer), {}, serial};
-        // A client gets kTimeBudget to send its request line, then is
-        // dropped; the serial tells a reused descriptor from this one.
-        loop_.add_timer(kTimeBudget, [this, raw, serial]() -> Status {
-            auto it = conns_.find(raw);
-            if (it != conns_.end() && it->second.serial == serial)
-                finish(raw, make_error("no request within the time budget", ETIMEDOUT));
-            return {};
-        });
-        auto st = loop_.add_fd(raw, EPOLLIN, [this, raw](std::uint32_t) { return on_readable(raw); });
-        if (!st) {
-            conns_.erase(raw);
-            return st;
-        }
+void ControlServer::on_peer(UniqueFd fd, PeerCred peer) {
+    int raw = fd.get();
+    std::uint64_t serial = ++serial_;
+    conns_[raw] = Conn{std::move(fd), std::move(peer), {}, serial};
+    // A client gets kTimeBudget to send its request line, then is dropped;
+    // the serial tells a reused descriptor from this one.
+    loop_.add_timer(kTimeBudget, [this, raw, serial]() -> Status {
+        auto it = conns_.find(raw);
+        if (it != conns_.end() && it->second.serial == serial)
+            finish(raw, make_error("no request within the time budget", ETIMEDOUT));
+        return {};
+    });
+    auto st = loop_.add_fd(raw, EPOLLIN, [this, raw](std::uint32_t) { return on_readable(raw); });
+    if (!st) {
+        log_error(st.error());
+        conns_.erase(raw);
     }
 }
 

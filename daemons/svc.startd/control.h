@@ -12,6 +12,7 @@
 #include <string>
 
 #include "lib/base/event_loop.h"
+#include "lib/priv/peer_listener.h"
 #include "lib/priv/priv_db.h"
 #include "daemons/svc.startd/restarter.h"
 #include "lib/smf/smf_actions.h"
@@ -37,7 +38,7 @@ private:
     };
     static constexpr std::chrono::seconds kTimeBudget{10};
     ControlServer(EventLoop& loop, Restarter& r, PrivDb db) : loop_(loop), restarter_(r), db_(std::move(db)) {}
-    Status on_accept();
+    void on_peer(UniqueFd fd, PeerCred peer);
     Status on_readable(int fd);
     Status authorize(const PeerCred& peer, const smf::Request& request);
     void finish(int fd, const Status& result);
@@ -45,7 +46,7 @@ private:
     EventLoop& loop_;
     Restarter& restarter_;
     PrivDb db_;
-    UniqueFd listen_;
+    std::unique_ptr<PeerListener> listener_;
     std::map<int, Conn> conns_;
     std::uint64_t serial_ = 0;
 };
