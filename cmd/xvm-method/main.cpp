@@ -29,7 +29,6 @@ namespace {
 
 using namespace xvm;
 
-constexpr const char* kXend = "svc:/system/xctl/xend:default";
 constexpr const char* kServices[] = {"svc:/system/xctl/store:default", "svc:/system/xctl/xend:default",
                                      "svc:/system/xctl/console:default"};
 
@@ -56,11 +55,12 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "xvm-method: SMF_FMRI is not set: run only as an SMF start method\n");
         return SMF_EXIT_ERR_NOSMF;
     }
-    std::string b = kit::configured_backend().value_or("auto");  // unset: the default
-    if (b != "auto" && b != "xen" && b != "sim") {
-        std::printf("xvm-method: %s: config/hypervisor-backend is \"%s\"; expected auto, xen or sim\n", kXend, b.c_str());
+    auto configured = kit::configured_backend();
+    if (!configured) {
+        std::printf("xvm-method: %s\n", configured.error().message.c_str());
         return SMF_EXIT_ERR_CONFIG;
     }
+    std::string b = configured->value_or("auto");  // unset: the default
     // The kernel's interface, not installation data: never under XVM_ROOT.
     std::string caps_path = "/proc/xen/capabilities";
     auto caps = read_text_file(caps_path);
@@ -73,7 +73,8 @@ int main(int argc, char** argv) {
         std::string line = cat("xvm-method: not running under a Xen dom0 (", caps_path,
                                caps ? " lacks control_d" : " does not exist",
                                "): the xctl services are disabled temporarily; select the simulator with "
-                               "svccfg -s xctl/xend setprop config/hypervisor-backend = sim\n");
+                               "svccfg -s xctl/xend setprop config/hypervisor-backend = sim; "
+                               "svcadm refresh xctl/xend\n");
         std::fputs(line.c_str(), stdout);
         std::fflush(stdout);
         for (const char* s : kServices) {

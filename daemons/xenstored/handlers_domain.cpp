@@ -104,11 +104,7 @@ int do_control(Request& r) {
         log_info(cat("CONTROL print: ", (*args)[1]));
         out = "OK";
     } else if (cmd == "quota") {
-        const Quotas& q = r.ctx.quotas;
-        out = cat("nodes ", q.nodes, "\nentry-size ", q.entry_size, "\nwatches ", q.watches,
-                  "\ntransactions ", q.transactions, "\noutstanding ", q.outstanding,
-                  "\ntransaction-nodes ", q.transaction_nodes, "\npermissions ", q.permissions,
-                  "\noutput-bytes ", q.output_bytes, "\n", r.ctx.services.describe());
+        out = describe_quotas(r.ctx.quotas) + r.ctx.services.describe();
     } else if (cmd == "help") {
         out = "check\nlog on|off\nprint <text>\nquota\nhelp\n";
     } else {
