@@ -54,13 +54,13 @@ int write_value(Request& r, const std::string& path, std::string_view value, boo
         Perms perms = (*node)->perms;
         Status s = r.tree().put(path, value, perms);
         if (!s) return s.error().code;
-        if (!r.tx) fire_changed(r.ctx, path, perms);
+        changed(r, path);
         return 0;
     }
     if (node.error().code != ENOENT) return node.error().code;
     int err = create_node(r, path, value);
     if (err) return err;
-    if (!r.tx) fire_changed(r.ctx, path, r.tree().get(path)->perms);
+    changed(r, path);
     return 0;
 }
 
@@ -108,16 +108,13 @@ int do_rm(Request& r) {
     if (*path == "/") return EINVAL;
     if (r.quota_applies() && r.tx && r.tx->size() >= r.ctx.quotas.transaction_nodes)
         return ENOSPC;
-    Context& ctx = r.ctx;
-    if (!r.tx) {
-        // Watches below the removed node whose own node does not exist fire
-        // with their own path (the others fire as their node goes).
-        ctx.watches.fire_below(
-            *path, [&](std::string_view w) { return ctx.store.find(w) != nullptr; },
-            ctx.deliver);
-    }
-    RemovedFn fire;
-    if (!r.tx) fire = [&ctx](const std::string& p, const Perms& perms) { fire_changed(ctx, p, perms); };
+    // Xen's delnode_sub: as each node goes (children first, while it and
+    // its parent can still be seen), the root fires like a change and every
+    // node below it only the watches on exactly that node.
+    const std::string& root = *path;
+    RemovedFn fire = [&r, &root](const std::string& p, const Perms&) {
+        changed(r, p, p != root);
+    };
     Status s = r.tree().remove(*path, fire);
     if (!s) return s.error().code;
     r.ok();
@@ -238,9 +235,12 @@ int do_set_perms(Request& r) {
     // A guest may share what it owns but not give it away.
     if (!r.caller().privileged && (*perms)[0].dom != (*node)->perms[0].dom) return EPERM;
     std::string value = (*node)->value;
+    Perms old = (*node)->perms;
     Status s = r.tree().put(*path, value, *perms);
     if (!s) return s.error().code;
-    if (!r.tx) fire_changed(r.ctx, *path, *perms);
+    // Xen fires with the old permissions too: a watcher losing access
+    // learns of it.
+    changed(r, *path, false, &old);
     r.ok();
     return 0;
 }

@@ -82,17 +82,10 @@ int do_transaction_end(Request& r) {
     auto owned = std::move(r.conn.transactions[r.tx->id()]);
     r.conn.transactions.erase(r.tx->id());
     if ((*args)[0] == "T") {
-        Context& ctx = r.ctx;
-        auto fire = [&ctx](const std::string& p, const Perms& perms) {
-            fire_changed(ctx, p, perms);
-        };
-        auto below = [&ctx](const std::string& root) {
-            ctx.watches.fire_below(
-                root, [&](std::string_view w) { return ctx.store.find(w) != nullptr; },
-                ctx.deliver);
-        };
-        Status s = owned->commit(fire, fire, below);
+        std::vector<Transaction::Event> events;
+        Status s = owned->commit(events);
         if (!s) return s.error().code;
+        for (const Transaction::Event& e : events) fire_changed(r.ctx, *e.path, e.old, e.exact);
     }
     r.ok();
     return 0;

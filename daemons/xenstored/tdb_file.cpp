@@ -133,27 +133,52 @@ Status TdbFile::begin() {
 Status TdbFile::store(std::string_view key, std::string_view value) {
     Status s = begin();
     if (!s) return s;
-    if (tdb_store(tdb_, datum(key), datum(value), TDB_REPLACE) != 0)
+    if (tdb_store(tdb_, datum(key), datum(value), TDB_REPLACE) != 0) {
+        failed_ = errno == ENOSPC ? ENOSPC : EIO;
         return make_error(cat("store ", path_, ": cannot write ", key, ": ", tdb_errorstr(tdb_)),
-                          EIO);
+                          failed_);
+    }
     return {};
 }
 
 Status TdbFile::remove(std::string_view key) {
     Status s = begin();
     if (!s) return s;
-    if (tdb_delete(tdb_, datum(key)) != 0 && tdb_error(tdb_) != TDB_ERR_NOEXIST)
+    if (tdb_delete(tdb_, datum(key)) != 0 && tdb_error(tdb_) != TDB_ERR_NOEXIST) {
+        failed_ = errno == ENOSPC ? ENOSPC : EIO;
         return make_error(cat("store ", path_, ": cannot delete ", key, ": ",
-                              tdb_errorstr(tdb_)), EIO);
+                              tdb_errorstr(tdb_)), failed_);
+    }
     return {};
 }
 
 Status TdbFile::commit() {
     if (!in_transaction_) return {};
+    if (failed_) {
+        int code = failed_;
+        cancel();
+        return make_error(cat("store ", path_, ": a change of this batch could not be written: ",
+                              std::strerror(code)),
+                          code);
+    }
+    errno = 0;
+    if (tdb_transaction_commit(tdb_) != 0) {
+        int code = errno == ENOSPC ? ENOSPC : EIO;
+        std::string why = code == ENOSPC ? std::strerror(ENOSPC) : tdb_errorstr(tdb_);
+        // tdb cancels a transaction whose commit failed; the file keeps the
+        // previous commit.
+        in_transaction_ = false;
+        return make_error(cat("store ", path_, ": commit failed: ", why), code);
+    }
     in_transaction_ = false;
-    if (tdb_transaction_commit(tdb_) != 0)
-        return make_error(cat("store ", path_, ": commit failed: ", tdb_errorstr(tdb_)), EIO);
     return {};
+}
+
+void TdbFile::cancel() {
+    failed_ = 0;
+    if (!in_transaction_) return;
+    in_transaction_ = false;
+    (void)tdb_transaction_cancel(tdb_);  // fails only when there is no transaction
 }
 
 }  // namespace xvm::xs

@@ -31,7 +31,8 @@ void WatchTable::remove_all(Connection* conn,
     for (const auto& [path, token] : watches) (void)remove(conn, path, token);
 }
 
-void WatchTable::fire(std::string_view path, const Perms* perms, const Deliver& deliver) const {
+void WatchTable::fire(std::string_view path, const EventPerms& perms,
+                      const Deliver& deliver) const {
     if (by_path_.empty()) return;
     // Special events match only watches on exactly that name.
     std::string_view at = path;
@@ -43,15 +44,11 @@ void WatchTable::fire(std::string_view path, const Perms* perms, const Deliver& 
     }
 }
 
-void WatchTable::fire_below(std::string_view root,
-                            const std::function<bool(std::string_view)>& existed,
+void WatchTable::fire_exact(std::string_view path, const EventPerms& perms,
                             const Deliver& deliver) const {
-    if (root == "/") root = "";  // every absolute path is below the root
-    for (const auto& [path, w] : by_path_) {
-        if (path.size() <= root.size() || !path.starts_with(root) || path[root.size()] != '/')
-            continue;
-        if (!existed(path)) deliver(w, path, nullptr);
-    }
+    if (by_path_.empty()) return;
+    auto [first, last] = by_path_.equal_range(path);
+    for (auto it = first; it != last; ++it) deliver(it->second, path, perms);
 }
 
 }  // namespace xvm::xs
