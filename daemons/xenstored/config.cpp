@@ -33,6 +33,9 @@ constexpr QuotaField kQuotaFields[] = {
     {"transaction-nodes", nullptr, &Quotas::transaction_nodes},
     {"permissions", nullptr, &Quotas::permissions},
     {"output-bytes", &Quotas::output_bytes, nullptr},
+    {"user-nodes", nullptr, &Quotas::user_nodes},
+    {"user-watches", nullptr, &Quotas::user_watches},
+    {"user-transactions", nullptr, &Quotas::user_transactions},
 };
 
 // "name=value" for -Q; errors name the option and the limit.

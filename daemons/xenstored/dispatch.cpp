@@ -82,7 +82,9 @@ void dispatch(Context& ctx, Connection& conn, const XsMessage& msg) {
         if (it == conn.transactions.end()) err = ENOENT;
         else r.tx = it->second.get();
     }
+    if (conn.caller.user) ctx.store.set_creator(conn.caller.uid);
     if (err == 0) err = op.handler(r);
+    ctx.store.set_creator(std::nullopt);
     if (err != 0) r.error(err);
 }
 

@@ -108,7 +108,9 @@ int do_control(Request& r) {
         out = cat("nodes ", q.nodes, "\nentry-size ", q.entry_size, "\nwatches ", q.watches,
                   "\ntransactions ", q.transactions, "\noutstanding ", q.outstanding,
                   "\ntransaction-nodes ", q.transaction_nodes, "\npermissions ", q.permissions,
-                  "\noutput-bytes ", q.output_bytes, "\n", r.ctx.services.describe());
+                  "\noutput-bytes ", q.output_bytes, "\nuser-nodes ", q.user_nodes,
+                  "\nuser-watches ", q.user_watches, "\nuser-transactions ",
+                  q.user_transactions, "\n", r.ctx.services.describe());
     } else if (cmd == "help") {
         out = "check\nlog on|off\nprint <text>\nquota\nhelp\n";
     } else {

@@ -31,10 +31,17 @@ int create_node(Request& r, const std::string& path, std::string_view value) {
     for (std::string_view at = path; at != base; at = parent_of(at)) missing.push_back(at);
     Perms perms = anc->perms;
     if (!r.caller().privileged) perms[0].dom = r.caller().dom;
-    if (r.quota_applies()) {
+    if (r.caller().user) {
+        // Nodes made in an open transaction count as the transaction's size.
+        std::uint32_t made = r.ctx.store.created_by_user(r.caller().uid) +
+                             (r.tx ? static_cast<std::uint32_t>(r.tx->size()) : 0);
+        if (made + missing.size() > r.ctx.quotas.user_nodes) return ENOSPC;
+    } else if (r.quota_applies()) {
         std::uint32_t owned = r.ctx.store.owned_by(r.caller().dom) +
                               (r.tx ? r.tx->created_by(r.caller().dom) : 0);
         if (owned + missing.size() > r.ctx.quotas.nodes) return ENOSPC;
+    }
+    if (r.quota_applies()) {
         if (r.tx && r.tx->size() + missing.size() + 1 > r.ctx.quotas.transaction_nodes)
             return ENOSPC;
     }

@@ -23,7 +23,9 @@ int do_watch(Request& r) {
     std::string_view raw = (*args)[0], token = (*args)[1];
     auto path = path_arg(r, raw, true);
     if (!path) return EINVAL;
-    if (r.quota_applies() && r.conn.watches.size() >= r.ctx.quotas.watches) return E2BIG;
+    if (r.quota_applies() &&
+        r.conn.watches.size() >= (r.caller().user ? r.ctx.quotas.user_watches : r.ctx.quotas.watches))
+        return E2BIG;
     Status s = r.ctx.watches.add(&r.conn, *path, token, strip_for(r, raw));
     if (!s) return s.error().code;
     r.conn.watches.emplace_back(*path, token);
@@ -63,7 +65,9 @@ int do_reset_watches(Request& r) {
 
 int do_transaction_start(Request& r) {
     if (r.msg.header.tx_id != 0) return EBUSY;
-    if (r.quota_applies() && r.conn.transactions.size() >= r.ctx.quotas.transactions)
+    if (r.quota_applies() &&
+        r.conn.transactions.size() >=
+            (r.caller().user ? r.ctx.quotas.user_transactions : r.ctx.quotas.transactions))
         return ENOSPC;
     std::uint32_t id = r.conn.next_tx;
     while (id == 0 || r.conn.transactions.contains(id)) ++id;

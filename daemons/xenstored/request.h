@@ -19,7 +19,8 @@ struct Request {
 
     Tree& tree() { return tx ? static_cast<Tree&>(*tx) : ctx.store; }
     const Caller& caller() const { return conn.caller; }
-    bool quota_applies() const { return !conn.caller.privileged; }
+    // Guests and local users other than root are held to quotas.
+    bool quota_applies() const { return !conn.caller.privileged || conn.caller.user; }
 
     void reply(std::string_view payload) {
         xs_append(conn.out, msg.header.type, msg.header.req_id, msg.header.tx_id, payload);

@@ -121,6 +121,9 @@ Status Server::on_accept(int listen_fd, bool read_only) {
                                           read_only ? "xenstore socket_ro" : "xenstore socket");
         if (!peer) log_warnx(cat("refused xenstore connection: ", peer.error().message));
         Connection& conn = adopt_socket(std::move(*fd), read_only, label);
+        // Not root: dom0's rights under the user quotas.
+        conn.caller.user = !peer || peer->uid != 0;
+        conn.caller.uid = peer ? peer->uid : 0xffffffffu;
         if (!ok) {
             Client* cl = find(conn.id);
             cl->refused = true;

@@ -82,6 +82,19 @@ void Store::count_owner(const Perms& perms, int delta) {
     owned_[perms[0].dom] += delta;
 }
 
+std::uint32_t Store::created_by_user(std::uint32_t uid) const {
+    auto it = user_count_.find(uid);
+    return it == user_count_.end() ? 0 : it->second;
+}
+
+void Store::forget_user_node(const std::string& path) {
+    if (user_made_.empty()) return;
+    auto it = user_made_.find(path);
+    if (it == user_made_.end()) return;
+    if (--user_count_[it->second] == 0) user_count_.erase(it->second);
+    user_made_.erase(it);
+}
+
 std::uint32_t Store::owned_by(DomainId dom) const {
     auto it = owned_.find(dom);
     return it == owned_.end() ? 0 : it->second;
@@ -105,12 +118,16 @@ Status Store::put(const std::string& path, std::string_view value, const Perms& 
         Node fresh{std::string(value), perms, {}, next_gen()};
         Status s = write_record(path, fresh.perms, fresh.value);
         if (!s) return s;
-        undo_.push_back(Undo{Undo::kCreated, path, std::nullopt, 0, parent ? parent->gen : 0, {}, {}});
+        undo_.push_back(Undo{Undo::kCreated, path, std::nullopt, 0, parent ? parent->gen : 0, {}, {}, {}});
         if (parent) {
             parent->children.emplace_back(base_name(path));
             parent->gen = next_gen();
         }
         count_owner(perms, 1);
+        if (creator_) {
+            user_made_[path] = *creator_;
+            ++user_count_[*creator_];
+        }
         nodes_.emplace(path, std::move(fresh));
         return {};
     }
@@ -118,7 +135,7 @@ Status Store::put(const std::string& path, std::string_view value, const Perms& 
     Status s = write_record(path, perms, value);
     if (!s) return s;
     Node before{std::move(node.value), node.perms, {}, node.gen};
-    undo_.push_back(Undo{Undo::kChanged, path, std::move(before), 0, 0, {}, {}});
+    undo_.push_back(Undo{Undo::kChanged, path, std::move(before), 0, 0, {}, {}, {}});
     Perms old = node.perms;
     node.value.assign(value);
     node.perms = perms;
@@ -142,7 +159,10 @@ void Store::remove_below(const std::string& path, const RemovedFn& removed) {
     (void)tdb_->remove(path);
     count_owner(it->second.perms, -1);
     if (removed) removed(path, it->second.perms);
-    undo_.push_back(Undo{Undo::kRemoved, path, std::move(it->second), 0, 0, {}, {}});
+    Undo u{Undo::kRemoved, path, std::move(it->second), 0, 0, {}, {}, {}};
+    if (auto m = user_made_.find(path); m != user_made_.end()) u.user = m->second;
+    forget_user_node(path);
+    undo_.push_back(std::move(u));
     nodes_.erase(it);
 }
 
@@ -188,6 +208,7 @@ void Store::undo(Undo& u) {
                                                              : nodes_.find(parent_of(u.path));
     switch (u.kind) {
         case Undo::kCreated: {
+            forget_user_node(u.path);
             auto it = nodes_.find(u.path);
             if (it != nodes_.end()) {
                 count_owner(it->second.perms, -1);
@@ -212,6 +233,10 @@ void Store::undo(Undo& u) {
         }
         case Undo::kRemoved: {
             count_owner(u.node->perms, 1);
+            if (u.user) {
+                user_made_[u.path] = *u.user;
+                ++user_count_[*u.user];
+            }
             nodes_.emplace(u.path, std::move(*u.node));
             // Only a removal's root was unlinked from a surviving parent.
             if (parent != nodes_.end() && u.parent_gen != 0) {
@@ -240,7 +265,7 @@ const Perms* Store::special_perms(std::string_view path) const {
 
 Status Store::set_special_perms(const std::string& path, const Perms& perms) {
     Perms& slot = specials_[path];
-    undo_.push_back(Undo{Undo::kSpecial, path, std::nullopt, 0, 0, {}, slot});
+    undo_.push_back(Undo{Undo::kSpecial, path, std::nullopt, 0, 0, {}, slot, {}});
     slot = perms;
     scratch_.clear();
     encode_node(scratch_, perms, "");
@@ -249,7 +274,7 @@ Status Store::set_special_perms(const std::string& path, const Perms& perms) {
 
 void Store::record_domain_undo(DomainId dom) {
     auto it = domains_.find(dom);
-    Undo u{Undo::kDomain, "", std::nullopt, dom, 0, {}, {}};
+    Undo u{Undo::kDomain, "", std::nullopt, dom, 0, {}, {}, {}};
     if (it != domains_.end()) u.record = it->second;
     undo_.push_back(std::move(u));
 }

@@ -78,6 +78,10 @@ public:
     std::uint64_t next_gen() { return ++gen_; }
     std::uint64_t current_gen() const { return gen_; }
     std::uint32_t owned_by(DomainId dom) const;
+    // Nodes created by local user `uid` (quota-user-nodes), and the user
+    // whose request is changing the store now (none: root or a guest).
+    std::uint32_t created_by_user(std::uint32_t uid) const;
+    void set_creator(std::optional<std::uint32_t> uid) { creator_ = uid; }
     std::size_t node_count() const { return nodes_.size(); }
 
     // The special watch nodes' permissions (@introduceDomain, ...).
@@ -112,6 +116,7 @@ private:
         std::uint64_t parent_gen = 0;
         std::optional<std::string> record;  // kDomain: the old record, if any
         Perms perms;                        // kSpecial: the old permissions
+        std::optional<std::uint32_t> user;  // kRemoved: the user who created it
     };
     void undo(Undo& u);
     void record_domain_undo(DomainId dom);
@@ -121,6 +126,10 @@ private:
     std::map<std::string, Perms> specials_;
     std::map<DomainId, std::string> domains_;
     std::unordered_map<DomainId, std::uint32_t> owned_;
+    std::unordered_map<std::string, std::uint32_t, StringHash, std::equal_to<>> user_made_;
+    std::unordered_map<std::uint32_t, std::uint32_t> user_count_;
+    std::optional<std::uint32_t> creator_;
+    void forget_user_node(const std::string& path);
     std::uint64_t gen_ = 0;
     std::string scratch_;  // record encoding buffer, reused
     std::vector<Undo> undo_;  // changes since the last commit, oldest first

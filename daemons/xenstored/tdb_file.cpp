@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -134,7 +135,7 @@ Status TdbFile::store(std::string_view key, std::string_view value) {
     Status s = begin();
     if (!s) return s;
     if (tdb_store(tdb_, datum(key), datum(value), TDB_REPLACE) != 0) {
-        failed_ = errno == ENOSPC ? ENOSPC : EIO;
+        failed_ = errno == ENOSPC || file_system_full() ? ENOSPC : EIO;
         return make_error(cat("store ", path_, ": cannot write ", key, ": ", tdb_errorstr(tdb_)),
                           failed_);
     }
@@ -145,7 +146,7 @@ Status TdbFile::remove(std::string_view key) {
     Status s = begin();
     if (!s) return s;
     if (tdb_delete(tdb_, datum(key)) != 0 && tdb_error(tdb_) != TDB_ERR_NOEXIST) {
-        failed_ = errno == ENOSPC ? ENOSPC : EIO;
+        failed_ = errno == ENOSPC || file_system_full() ? ENOSPC : EIO;
         return make_error(cat("store ", path_, ": cannot delete ", key, ": ",
                               tdb_errorstr(tdb_)), failed_);
     }
@@ -163,7 +164,7 @@ Status TdbFile::commit() {
     }
     errno = 0;
     if (tdb_transaction_commit(tdb_) != 0) {
-        int code = errno == ENOSPC ? ENOSPC : EIO;
+        int code = errno == ENOSPC || file_system_full() ? ENOSPC : EIO;
         std::string why = code == ENOSPC ? std::strerror(ENOSPC) : tdb_errorstr(tdb_);
         // tdb cancels a transaction whose commit failed; the file keeps the
         // previous commit.
@@ -172,6 +173,14 @@ Status TdbFile::commit() {
     }
     in_transaction_ = false;
     return {};
+}
+
+// tdb reports a failed write as TDB_ERR_IO and its clean-up may have
+// replaced errno: ask the file system whether it is out of room.
+bool TdbFile::file_system_full() const {
+    struct statvfs vfs {};
+    if (::fstatvfs(tdb_fd(tdb_), &vfs) < 0) return false;
+    return vfs.f_bavail * vfs.f_frsize < (1u << 20) || vfs.f_favail == 0;
 }
 
 void TdbFile::cancel() {

@@ -67,6 +67,7 @@ public:
 
 private:
     Status begin();
+    bool file_system_full() const;
     TDB_CONTEXT* tdb_ = nullptr;
     std::string path_;
     bool in_transaction_ = false;
