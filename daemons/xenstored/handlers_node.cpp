@@ -3,6 +3,7 @@
 // fire watches at once (the events wait in the output queues until the
 // batch is committed); inside one they fire when it commits.
 #include <charconv>
+#include <cstdlib>
 
 #include "lib/base/format.h"
 #include "daemons/xenstored/path.h"
@@ -159,16 +160,20 @@ int do_directory_part(Request& r) {
     if (!args) return EINVAL;
     auto path = path_arg(r, (*args)[0]);
     if (!path) return EINVAL;
-    std::string_view off_text = (*args)[1];
-    std::size_t offset = 0;
-    auto [end, ec] = std::from_chars(off_text.data(), off_text.data() + off_text.size(), offset);
-    if (ec != std::errc() || end != off_text.data() + off_text.size()) return EINVAL;
     auto node = lookup(r, *path, kPermRead);
     if (!node) return node.error().code;
+    // Xen reads the offset with atoi() into an unsigned: junk is 0, a
+    // negative number is huge, and an offset at or past the end gets the
+    // generation and an empty list.
+    std::size_t offset = static_cast<unsigned int>(std::atoi(std::string((*args)[1]).c_str()));
     std::string list = children_list(**node);
-    if (offset > list.size()) return EINVAL;
     std::string out = cat((*node)->gen);
     out += '\0';
+    if (offset >= list.size()) {
+        out += '\0';
+        r.reply(out);
+        return 0;
+    }
     std::size_t room = XENSTORE_PAYLOAD_MAX - out.size();
     std::string_view rest = std::string_view(list).substr(offset);
     if (rest.size() + 1 <= room) {

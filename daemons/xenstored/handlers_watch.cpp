@@ -17,8 +17,9 @@ std::size_t strip_for(const Request& r, std::string_view raw) {
 
 }  // namespace
 
+// Xen 4.17 takes exactly two strings (path, token) for WATCH and UNWATCH.
 int do_watch(Request& r) {
-    auto args = string_args(r.msg.payload, 2, true);
+    auto args = string_args(r.msg.payload, 2);
     if (!args) return EINVAL;
     std::string_view raw = (*args)[0], token = (*args)[1];
     auto path = path_arg(r, raw, true);
@@ -40,7 +41,7 @@ int do_watch(Request& r) {
 }
 
 int do_unwatch(Request& r) {
-    auto args = string_args(r.msg.payload, 2, true);
+    auto args = string_args(r.msg.payload, 2);
     if (!args) return EINVAL;
     auto path = path_arg(r, (*args)[0], true);
     if (!path) return EINVAL;
@@ -80,9 +81,10 @@ int do_transaction_start(Request& r) {
 }
 
 int do_transaction_end(Request& r) {
-    if (!r.tx) return ENOENT;
+    // Xen checks the argument first, then whether there is a transaction.
     auto args = string_args(r.msg.payload, 1);
     if (!args || ((*args)[0] != "T" && (*args)[0] != "F")) return EINVAL;
+    if (!r.tx) return ENOENT;
     auto owned = std::move(r.conn.transactions[r.tx->id()]);
     r.conn.transactions.erase(r.tx->id());
     if ((*args)[0] == "T") {

@@ -7,15 +7,14 @@
 
 namespace xvm::xs {
 
-// The first read of a node takes a private copy, so later reads see the
-// same value whatever happens outside (snapshot isolation). A node that
-// changed after the transaction began was not in its snapshot: the
-// transaction is then doomed to EAGAIN, as if the conflict came later.
+// The first access of a node takes a private copy of it as it is then
+// (Xen 4.17's access_node(): not a snapshot of when the transaction
+// began), so later reads see the same value whatever happens outside;
+// the commit fails with EAGAIN if it changed after that first access.
 const Node* Transaction::get(std::string_view path) {
     auto it = overlay_.find(path);
     if (it != overlay_.end()) return it->second.node ? &*it->second.node : nullptr;
     const Node* committed = store_.find(path);
-    if (committed && committed->gen > start_gen_) doomed_ = true;
     seen_.emplace(std::string(path), committed ? committed->gen : 0);
     auto [at, inserted] = overlay_.try_emplace(std::string(path));
     Entry& e = at->second;

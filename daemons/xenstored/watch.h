@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "daemons/xenstored/perms.h"
 #include "lib/base/result.h"
@@ -33,6 +34,7 @@ struct Watch {
     Connection* conn;
     std::string token;
     std::size_t strip;  // leading bytes dropped from event paths (relative watches)
+    std::uint64_t seq = 0;  // registration order: a connection's events come in it (Xen's list)
 };
 
 // What decides whether a watcher may see an event (Xen's watch_permitted):
@@ -66,6 +68,7 @@ public:
 
 private:
     std::unordered_multimap<std::string, Watch, StringHash, std::equal_to<>> by_path_;
+    std::uint64_t next_seq_ = 1;
 };
 
 }  // namespace xvm::xs
