@@ -9,7 +9,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 shim_src=${XENFAKE_SRC:-$top/../../shared/bench/xenfake.c}
 [ -f "$shim_src" ] || shim_src=/work/shared/bench/xenfake.c
 # tmpfs, as /var/run is in production (and for Xen's daemons alike)
-work=$(mktemp -d -p /dev/shm)
+work=$(mktemp -d -p /dev/shm); chmod 755 "$work"  # our daemon runs as xvm
 trap 'kill $(cat "$work"/*.pid 2>/dev/null) 2>/dev/null; rm -rf "$work"' EXIT
 gcc -O2 -shared -fPIC -o "$work/xenfake.so" "$shim_src" -ldl
 cpu=1

@@ -16,7 +16,7 @@ using Handler = int (*)(Request&);
 enum Flags : unsigned {
     kNone = 0,
     kModifies = 1,    // refused with EROFS on socket_ro
-    kNoTx = 2,        // tx_id is ignored (watches, domain control)
+    kNoTx = 2,        // tx_id is ignored (Xen's XS_FLAG_NOTID: WATCH, UNWATCH)
     kPrivileged = 4,  // dom0 only: EACCES for guests
 };
 
@@ -26,11 +26,16 @@ struct Op {
     bool defined = false;  // (comparing function addresses is not constant under ASan)
 };
 
-int do_invalid(Request&) { return EINVAL; }
+// Types a client may not send (server-to-client messages, the removed
+// RESTRICT): Xen 4.17 has no handler for them and answers ENOSYS, as for
+// a type past the table.
+int do_unsupported(Request&) { return ENOSYS; }
 
 constexpr std::array<Op, XS_TYPE_COUNT> kOps = [] {
     std::array<Op, XS_TYPE_COUNT> ops{};
-    ops[XS_CONTROL] = {do_control, kModifies | kNoTx | kPrivileged, true};
+    // As Xen 4.17's wire_funcs: only WATCH and UNWATCH ignore tx_id; every
+    // other request names an open transaction or 0 (ENOENT otherwise).
+    ops[XS_CONTROL] = {do_control, kModifies | kPrivileged, true};
     ops[XS_DIRECTORY] = {do_directory, kNone, true};
     ops[XS_READ] = {do_read, kNone, true};
     ops[XS_GET_PERMS] = {do_get_perms, kNone, true};
@@ -38,20 +43,20 @@ constexpr std::array<Op, XS_TYPE_COUNT> kOps = [] {
     ops[XS_UNWATCH] = {do_unwatch, kNoTx, true};
     ops[XS_TRANSACTION_START] = {do_transaction_start, kNone, true};
     ops[XS_TRANSACTION_END] = {do_transaction_end, kNone, true};
-    ops[XS_INTRODUCE] = {do_introduce, kModifies | kNoTx | kPrivileged, true};
-    ops[XS_RELEASE] = {do_release, kModifies | kNoTx | kPrivileged, true};
-    ops[XS_GET_DOMAIN_PATH] = {do_get_domain_path, kNoTx, true};
+    ops[XS_INTRODUCE] = {do_introduce, kModifies | kPrivileged, true};
+    ops[XS_RELEASE] = {do_release, kModifies | kPrivileged, true};
+    ops[XS_GET_DOMAIN_PATH] = {do_get_domain_path, kNone, true};
     ops[XS_WRITE] = {do_write, kModifies, true};
     ops[XS_MKDIR] = {do_mkdir, kModifies, true};
     ops[XS_RM] = {do_rm, kModifies, true};
     ops[XS_SET_PERMS] = {do_set_perms, kModifies, true};
-    ops[XS_WATCH_EVENT] = {do_invalid, kNoTx, true};  // server-to-client only
-    ops[XS_ERROR] = {do_invalid, kNoTx, true};        // server-to-client only
-    ops[XS_IS_DOMAIN_INTRODUCED] = {do_is_domain_introduced, kNoTx, true};
-    ops[XS_RESUME] = {do_resume, kModifies | kNoTx | kPrivileged, true};
-    ops[XS_SET_TARGET] = {do_set_target, kModifies | kNoTx | kPrivileged, true};
-    ops[XS_SET_TARGET + 1] = {do_invalid, kNoTx, true};  // RESTRICT, removed from Xen
-    ops[XS_RESET_WATCHES] = {do_reset_watches, kNoTx, true};
+    ops[XS_WATCH_EVENT] = {do_unsupported, kNoTx, true};  // server-to-client only
+    ops[XS_ERROR] = {do_unsupported, kNoTx, true};        // server-to-client only
+    ops[XS_IS_DOMAIN_INTRODUCED] = {do_is_domain_introduced, kPrivileged, true};
+    ops[XS_RESUME] = {do_resume, kModifies | kPrivileged, true};
+    ops[XS_SET_TARGET] = {do_set_target, kModifies | kPrivileged, true};
+    ops[XS_SET_TARGET + 1] = {do_unsupported, kNoTx, true};  // RESTRICT, removed from Xen
+    ops[XS_RESET_WATCHES] = {do_reset_watches, kNone, true};
     ops[XS_DIRECTORY_PART] = {do_directory_part, kNone, true};
     return ops;
 }();
@@ -68,12 +73,14 @@ void dispatch(Context& ctx, Connection& conn, const XsMessage& msg) {
     Request r{ctx, conn, msg};
     std::uint32_t type = msg.header.type;
     if (type >= kOps.size()) {
-        r.error(EINVAL);
+        r.error(ENOSYS);
         return;
     }
     const Op& op = kOps[type];
     int err = 0;
-    if ((op.flags & kModifies) && conn.read_only) {
+    if (op.handler == do_unsupported) {
+        err = ENOSYS;
+    } else if ((op.flags & kModifies) && conn.read_only) {
         err = EROFS;
     } else if ((op.flags & kPrivileged) && !conn.caller.privileged) {
         err = EACCES;

@@ -59,9 +59,13 @@ int do_resume(Request& r) {
 }
 
 int do_is_domain_introduced(Request& r) {
-    auto dom = one_domid_arg(r);
-    if (!dom) return EINVAL;
-    bool yes = *dom == 0 || r.ctx.services.introduced(*dom);
+    // Xen 4.17 reads the id with atoi() (junk is domain 0) and counts
+    // DOMID_SELF as introduced.
+    auto args = string_args(r.msg.payload, 1);
+    if (!args) return EINVAL;
+    constexpr DomainId kDomidSelf = 0x7ff0;
+    auto dom = static_cast<DomainId>(std::atoi(std::string((*args)[0]).c_str()));
+    bool yes = dom == 0 || dom == kDomidSelf || r.ctx.services.introduced(dom);
     r.reply(std::string_view(yes ? "T" : "F", 2));
     return 0;
 }

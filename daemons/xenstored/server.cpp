@@ -213,6 +213,7 @@ void Server::process_input(Client& cl) {
         }
         if (trace_) trace(conn, msg);
         touched_.clear();
+        queued_events_.clear();
         std::size_t mark = conn.out.size();
         dispatch(ctx_, conn, msg);
         if (store_.pending()) commit_request(conn, msg, mark);
@@ -272,7 +273,20 @@ void Server::queue_event(const Watch& w, std::string_view path, const EventPerms
     if (conn.closing) return;
     if (!may_see(conn.caller, perms)) return;
     if (w.strip && path.size() > w.strip) path.remove_prefix(w.strip);
-    std::size_t size = sizeof(xsd_sockmsg) + path.size() + w.token.size() + 2;
+    std::size_t len = path.size() + w.token.size() + 2;
+    // Xen's send_event(): an event too long for one message is not sent,
+    // and one identical to an event already queued for the connection is
+    // dropped (two watches with one token on /a and /a/b see a change of
+    // /a/b once). Xen compares with everything still unsent, which depends
+    // on when the client reads; we compare within the request, where Xen's
+    // queue is deterministic.
+    if (len > XENSTORE_PAYLOAD_MAX) return;
+    std::string key(reinterpret_cast<const char*>(&conn.id), sizeof conn.id);
+    key.append(path);
+    key += '\0';
+    key.append(w.token);
+    if (!queued_events_.insert(std::move(key)).second) return;
+    std::size_t size = sizeof(xsd_sockmsg) + len;
     Client* cl = find(conn.id);
     if (conn.pending_output() + size > config_.quotas.output_bytes) {
         if (cl && cl->is_ring) {
@@ -313,6 +327,7 @@ void Server::finish_pass() {
         if (!c) log_error(c.error().context("cannot commit the store"));
     }
     touched_.clear();
+    queued_events_.clear();
     std::vector<std::uint64_t> dirty;
     dirty.swap(dirty_);
     std::sort(dirty.begin(), dirty.end());

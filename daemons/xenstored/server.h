@@ -26,6 +26,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "daemons/xenstored/commit_hook.h"
@@ -130,6 +131,9 @@ private:
     // While a modifying request is served: each connection its events went
     // to, with the size its output had before (to take them back).
     std::vector<std::pair<std::uint64_t, std::size_t>> touched_;
+    // The events queued by the request being served (connection id, path,
+    // token), to drop duplicates as Xen does.
+    std::unordered_set<std::string> queued_events_;
     std::unique_ptr<CommitHook> hook_;
     std::uint64_t failed_commits_ = 0;  // in a row; logged on the first and on recovery
     UniqueFd trace_fd_;
