@@ -63,9 +63,8 @@ struct Config {
     bool drop_privileges = true;  // --no-drop is for unprivileged test runs only
     bool debug = false;
     std::string hypervisor;  // "" (none), "auto", "xen", "sim", or "files:<dir>"
-    // tdb copies its whole hash table at every transaction start, so the
-    // table is kept small (16 KiB): cheap commits at the price of longer
-    // chains for very large stores (bench/README.md).
+    // The tdb's hash table size when the file is created; the store
+    // rebuilds the file with a larger one as the store grows (store.h).
     unsigned tdb_hash_size = 4093;
     std::string fmri;  // our SMF instance (SMF_FMRI), "" when not under SMF
     Quotas quotas;

@@ -121,20 +121,19 @@ Result<DomainId> one_domid_arg(Request& r) {
     return domid_arg((*args)[0]);
 }
 
-Result<const Node*> lookup(Request& r, const std::string& path, std::uint8_t want) {
+Result<NodeView> lookup(Request& r, const std::string& path, std::uint8_t want) {
     Tree& tree = r.tree();
-    const Node* node = tree.get(path);
-    if (node) {
+    if (std::optional<NodeView> node = tree.get(path)) {
         if ((perms_for(r.caller(), node->perms) & want) != want)
             return make_error("permission denied", EACCES);
-        return node;
+        return *node;
     }
     // A caller that cannot read the nearest existing ancestor must not
     // learn whether the node exists.
     std::string_view at = path;
     while (at != "/") {
         at = parent_of(at);
-        if (const Node* up = tree.get(at)) {
+        if (std::optional<NodeView> up = tree.get(at)) {
             if (!(perms_for(r.caller(), up->perms) & kPermRead))
                 return make_error("permission denied", EACCES);
             break;
@@ -151,17 +150,23 @@ Result<DomainId> domid_arg(std::string_view text) {
     return dom;
 }
 
-void fire_changed(Context& ctx, std::string_view path, const Perms* old, bool exact) {
-    EventPerms perms{old, nullptr, nullptr};
-    if (const Node* node = ctx.store.find(path)) perms.node = &node->perms;
+void fire_changed(Context& ctx, std::string_view path, std::span<const Perm> old, bool exact) {
+    EventPerms perms{old, {}, {}};
+    if (std::optional<NodeView> node = ctx.store.find(path)) perms.node = node->perms;
     if (path != "/")
-        if (const Node* parent = ctx.store.find(parent_of(path))) perms.parent = &parent->perms;
+        if (std::optional<NodeView> parent = ctx.store.find(parent_of(path)))
+            perms.parent = parent->perms;
+    fire_event(ctx, path, perms, exact);
+}
+
+void fire_event(Context& ctx, std::string_view path, const EventPerms& perms, bool exact) {
     if (exact) ctx.watches.fire_exact(path, perms, ctx.deliver);
     else ctx.watches.fire(path, perms, ctx.deliver);
 }
 
 void fire_special(Context& ctx, std::string_view name) {
-    EventPerms perms{nullptr, ctx.store.special_perms(name), nullptr};
+    EventPerms perms;
+    if (const Perms* special = ctx.store.special_perms(name)) perms.node = *special;
     ctx.watches.fire(name, perms, ctx.deliver);
 }
 

@@ -29,9 +29,9 @@ class DispatchTest : public ::testing::Test {
 protected:
     void SetUp() override {
         path_ = "/tmp/xs-dispatch-test-" + std::to_string(::getpid());
-        auto tdb = TdbFile::open(path_, true, 131);
-        ASSERT_TRUE(tdb);
-        store_ = std::move(*Store::load(std::move(*tdb)));
+        auto store = Store::open(path_, true, 131);
+        ASSERT_TRUE(store) << store.error().message;
+        store_ = std::move(*store);
         guest_.caller = Caller{5, false, 0, false};
         dom0_.caller = Caller{0, true, 0, false};
         ctx_.emplace(Context{*store_, watches_, quotas_, services_,
@@ -40,7 +40,11 @@ protected:
                                                    w.token);
                              }});
     }
-    void TearDown() override { ::unlink(path_.c_str()); }
+    void TearDown() override {
+        store_.reset();
+        ::unlink(path_.c_str());
+        ::unlink((path_ + ".journal").c_str());
+    }
 
     struct Reply {
         std::uint32_t type;

@@ -26,11 +26,11 @@ std::string existing_ancestor(Tree& tree, std::string_view path) {
 int create_node(Request& r, const std::string& path, std::string_view value) {
     Tree& tree = r.tree();
     std::string base = existing_ancestor(tree, path);
-    const Node* anc = tree.get(base);
+    std::optional<NodeView> anc = tree.get(base);
     if (!(perms_for(r.caller(), anc->perms) & kPermWrite)) return EACCES;
     std::vector<std::string_view> missing;
     for (std::string_view at = path; at != base; at = parent_of(at)) missing.push_back(at);
-    Perms perms = anc->perms;
+    Perms perms(anc->perms.begin(), anc->perms.end());
     if (!r.caller().privileged) perms[0].dom = r.caller().dom;
     if (r.caller().user) {
         // Nodes made in an open transaction count as the transaction's size.
@@ -56,10 +56,10 @@ int create_node(Request& r, const std::string& path, std::string_view value) {
 
 int write_value(Request& r, const std::string& path, std::string_view value, bool only_create) {
     if (r.quota_applies() && value.size() > r.ctx.quotas.entry_size) return ENOSPC;
-    Result<const Node*> node = lookup(r, path, kPermWrite);
+    Result<NodeView> node = lookup(r, path, kPermWrite);
     if (node) {
         if (only_create) return 0;
-        Perms perms = (*node)->perms;
+        Perms perms(node->perms.begin(), node->perms.end());
         Status s = r.tree().put(path, value, perms);
         if (!s) return s.error().code;
         changed(r, path);
@@ -79,7 +79,7 @@ int do_read(Request& r) {
     if (!path) return EINVAL;
     auto node = lookup(r, *path, kPermRead);
     if (!node) return node.error().code;
-    r.reply((*node)->value);
+    r.reply(node->value);
     return 0;
 }
 
@@ -118,25 +118,38 @@ int do_rm(Request& r) {
         return ENOSPC;
     // Xen's delnode_sub: as each node goes (children first, while it and
     // its parent can still be seen), the root fires like a change and every
-    // node below it only the watches on exactly that node.
+    // node below it only the watches on exactly that node. Nodes below with
+    // no watch on them are not visited for it (a 100,000-node removal).
     const std::string& root = *path;
-    RemovedFn fire = [&r, &root](const std::string& p, const Perms&) {
+    bool below = r.ctx.watches.any_below(root);
+    RemovedFn fire = [&r, &root](const std::string& p, std::span<const Perm>) {
         changed(r, p, p != root);
     };
-    Status s = r.tree().remove(*path, fire);
+    // Without that walk the root's event needs its permissions and its
+    // parent's from before the removal.
+    EventPerms before;
+    Perms mine(node->perms.begin(), node->perms.end()), parents;
+    if (!below && !r.tx) {
+        std::optional<NodeView> up = r.tree().get(parent_of(root));
+        if (up) parents.assign(up->perms.begin(), up->perms.end());
+        before = EventPerms{{}, mine, parents};
+    }
+    Status s = r.tree().remove(*path, below ? fire : RemovedFn());
     if (!s) return s.error().code;
+    if (!below && r.tx) r.tx->queue_event(root, false);
+    else if (!below) fire_event(r.ctx, root, before, false);
     r.ok();
     return 0;
 }
 
 namespace {
 
-std::string children_list(const Node& node) {
+std::string children_list(const NodeView& node) {
     std::string out;
-    for (const std::string& name : node.children) {
+    node.for_each_child([&out](std::string_view name) {
         out += name;
         out += '\0';
-    }
+    });
     return out;
 }
 
@@ -147,7 +160,7 @@ int do_directory(Request& r) {
     if (!path) return EINVAL;
     auto node = lookup(r, *path, kPermRead);
     if (!node) return node.error().code;
-    std::string list = children_list(**node);
+    std::string list = children_list(*node);
     if (list.size() > XENSTORE_PAYLOAD_MAX) return E2BIG;
     r.reply(list);
     return 0;
@@ -166,8 +179,8 @@ int do_directory_part(Request& r) {
     // negative number is huge, and an offset at or past the end gets the
     // generation and an empty list.
     std::size_t offset = static_cast<unsigned int>(std::atoi(std::string((*args)[1]).c_str()));
-    std::string list = children_list(**node);
-    std::string out = cat((*node)->gen);
+    std::string list = children_list(*node);
+    std::string out = cat(node->gen);
     out += '\0';
     if (offset >= list.size()) {
         out += '\0';
@@ -204,7 +217,7 @@ int do_get_perms(Request& r) {
     } else {
         auto node = lookup(r, *path, kPermRead);
         if (!node) return node.error().code;
-        append_perms(out, (*node)->perms);
+        append_perms(out, node->perms);
     }
     r.reply(out);
     return 0;
@@ -245,14 +258,14 @@ int do_set_perms(Request& r) {
     auto node = lookup(r, *path, kPermOwner);
     if (!node) return node.error().code;
     // A guest may share what it owns but not give it away.
-    if (!r.caller().privileged && (*perms)[0].dom != (*node)->perms[0].dom) return EPERM;
-    std::string value = (*node)->value;
-    Perms old = (*node)->perms;
+    if (!r.caller().privileged && (*perms)[0].dom != node->perms[0].dom) return EPERM;
+    std::string value(node->value);
+    Perms old(node->perms.begin(), node->perms.end());
     Status s = r.tree().put(*path, value, *perms);
     if (!s) return s.error().code;
     // Xen fires with the old permissions too: a watcher losing access
     // learns of it.
-    changed(r, *path, false, &old);
+    changed(r, *path, false, old);
     r.ok();
     return 0;
 }

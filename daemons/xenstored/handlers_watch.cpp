@@ -91,7 +91,9 @@ int do_transaction_end(Request& r) {
         std::vector<Transaction::Event> events;
         Status s = owned->commit(events);
         if (!s) return s.error().code;
-        for (const Transaction::Event& e : events) fire_changed(r.ctx, *e.path, e.old, e.exact);
+        for (const Transaction::Event& e : events)
+            fire_changed(r.ctx, *e.path, e.old ? std::span<const Perm>(*e.old) : std::span<const Perm>(),
+                         e.exact);
     }
     r.ok();
     return 0;

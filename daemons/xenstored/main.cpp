@@ -44,11 +44,7 @@ Result<std::unique_ptr<Store>> open_store(const Config& c) {
     bool start_empty = c.new_store || (c.init_store && ::access(c.tdb_path.c_str(), F_OK) < 0 &&
                                        errno == ENOENT);
     if (start_empty && !c.new_store) log_info(cat("no store at ", c.tdb_path, ": starting empty"));
-    auto tdb = TdbFile::open(c.tdb_path, start_empty, c.tdb_hash_size);
-    if (!tdb) return std::move(tdb).error();
-    auto store = Store::load(std::move(*tdb));
-    if (!store) return std::move(store).error().context(cat("cannot load ", c.tdb_path));
-    return store;
+    return Store::open(c.tdb_path, start_empty, c.tdb_hash_size);
 }
 
 // svcadm refresh: new quotas in force whole, or the old ones stay.

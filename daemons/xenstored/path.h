@@ -6,12 +6,19 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
 #include "lib/base/result.h"
 
 namespace xvm::xs {
+
+// Hashes strings and string_views alike (heterogeneous lookup by path).
+struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
 
 using DomainId = std::uint32_t;
 

@@ -14,7 +14,7 @@ bool acts_as(const Caller& who, DomainId dom) {
 
 }  // namespace
 
-std::uint8_t perms_for(const Caller& who, const Perms& perms) {
+std::uint8_t perms_for(const Caller& who, std::span<const Perm> perms) {
     constexpr std::uint8_t kAll = kPermRead | kPermWrite | kPermOwner;
     if (who.privileged) return kAll;
     if (perms.empty()) return kPermNone;
@@ -41,7 +41,7 @@ Result<Perm> parse_perm(std::string_view text) {
     return p;
 }
 
-void append_perms(std::string& out, const Perms& perms) {
+void append_perms(std::string& out, std::span<const Perm> perms) {
     static constexpr char kLetters[] = {'n', 'r', 'w', 'b'};
     for (const Perm& p : perms) {
         out += kLetters[p.mode & 3];

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,11 +39,11 @@ struct Caller {
 };
 
 // The bits `who` holds on a node with `perms`.
-std::uint8_t perms_for(const Caller& who, const Perms& perms);
+std::uint8_t perms_for(const Caller& who, std::span<const Perm> perms);
 
 // "b0" etc. -> Perm; EINVAL for anything else.
 Result<Perm> parse_perm(std::string_view text);
 // Appends each entry NUL-terminated, as GET_PERMS replies.
-void append_perms(std::string& out, const Perms& perms);
+void append_perms(std::string& out, std::span<const Perm> perms);
 
 }  // namespace xvm::xs

@@ -32,7 +32,7 @@ struct Request {
 // A change of `path` by this request: fired now outside a transaction,
 // recorded for the commit inside one (Xen's queue_watches).
 inline void changed(Request& r, const std::string& path, bool exact = false,
-                    const Perms* old = nullptr) {
+                    std::span<const Perm> old = {}) {
     if (r.tx) r.tx->queue_event(path, exact);
     else fire_changed(r.ctx, path, old, exact);
 }
@@ -46,7 +46,7 @@ Result<std::vector<std::string_view>> string_args(std::string_view payload, std:
 Result<std::string> path_arg(Request& r, std::string_view raw, bool allow_special = false);
 // The node at `path` if the caller holds `want` on it; ENOENT, or EACCES
 // when the caller may not even learn whether it exists.
-Result<const Node*> lookup(Request& r, const std::string& path, std::uint8_t want);
+Result<NodeView> lookup(Request& r, const std::string& path, std::uint8_t want);
 // Parses a decimal domain id (0..65535 as Xen accepts them).
 Result<DomainId> domid_arg(std::string_view text);
 // The request's only argument as a path / a domain id (Xen's onearg()).

@@ -54,6 +54,7 @@ Server::Server(const Config& config, EventLoop& loop, Store& store, const PrivDb
 }
 
 Server::~Server() {
+    if (merge_timer_) loop_.cancel_timer(merge_timer_);
     for (auto& [id, cl] : clients_) {
         if (cl->fd) loop_.remove_fd(cl->fd.get());
         if (cl->is_ring && cl->ring.channel) loop_.remove_fd(cl->ring.channel->fd());
@@ -189,80 +190,23 @@ void Server::update_interest(Client& cl) {
     if (!s) log_error(s.error());
 }
 
-// Serves every complete request in the input buffer, until the output is
-// full. Broken framing drops the connection; guests are limited to
-// quota-outstanding requests per pass so one busy guest cannot starve the
-// rest.
-void Server::process_input(Client& cl) {
-    Connection& conn = cl.conn;
-    std::size_t off = 0, served = 0;
-    while (!conn.closing && !output_full(conn)) {
-        auto parsed = xs_parse(std::span<const char>(conn.in.data() + off, conn.in.size() - off));
-        if (!parsed) {
-            log_warnx(cat(conn.label, ": ", parsed.error().message, "; disconnecting"));
-            close_client(conn.id, "");
-            return;
-        }
-        if (!*parsed) break;
-        const XsMessage& msg = **parsed;
-        if (cl.refused) {
-            xs_append_error(conn.out, msg.header.req_id, msg.header.tx_id, EACCES);
-            conn.closing = true;
-            mark_dirty(conn);
-            break;
-        }
-        if (trace_) trace(conn, msg);
-        touched_.clear();
-        queued_events_.clear();
-        std::size_t mark = conn.out.size();
-        dispatch(ctx_, conn, msg);
-        if (store_.pending()) commit_request(conn, msg, mark);
-        off += msg.wire_size();
-        mark_dirty(conn);
-        if (!conn.caller.privileged && ++served >= config_.quotas.outstanding) break;
-    }
-    conn.in.erase(0, off);
-}
-
-// Commits what one request changed. On failure the store is already rolled
-// back; the request's reply and the events it queued are taken back and it
-// is answered with the failure (ENOSPC for a full disk).
-void Server::commit_request(Connection& conn, const XsMessage& msg, std::size_t mark) {
-    Status s = hook_ ? hook_->before_commit() : Status();
-    if (s) s = store_.commit();
-    else store_.rollback();
-    if (s) {
-        if (failed_commits_ > 0)
-            log_info(cat("store commits succeed again after ", failed_commits_, " failed"));
-        failed_commits_ = 0;
-        return;
-    }
-    if (failed_commits_++ == 0)
-        log_error(s.error().context(cat("cannot commit the store (", conn.label, " ",
-                                        xs_type_name(msg.header.type), "); the request is "
-                                        "answered with an error and serving goes on; further "
-                                        "failures are not logged until a commit succeeds")));
-    for (auto& [id, size] : touched_)
-        if (Client* c = find(id); c && c->conn.out.size() >= size) c->conn.out.resize(size);
-    touched_.clear();
-    conn.out.resize(mark);
-    int code = s.error().code == ENOSPC ? ENOSPC : EIO;
-    xs_append_error(conn.out, msg.header.req_id, msg.header.tx_id, code);
-    reconcile_domains();
-}
-
 void Server::mark_dirty(Connection& conn) {
     if (dirty_.empty() || dirty_.back() != conn.id) dirty_.push_back(conn.id);
 }
 
 namespace {
 
-// Xen's watch_permitted(): the old permissions, the node's or its parent's.
+// Xen's watch_permitted(): readable old permissions (recorded before the
+// change), else the node as it is now - an event for a node that does not
+// exist (made and removed by one transaction) goes to nobody, dom0
+// included - or its parent.
 bool may_see(const Caller& caller, const EventPerms& p) {
-    if (!p.old && !p.node && !p.parent) return true;
-    for (const Perms* perms : {p.old, p.node, p.parent})
-        if (perms && (perms_for(caller, *perms) & kPermRead)) return true;
-    return false;
+    auto readable = [&](std::span<const Perm> perms) {
+        return !perms.empty() && (perms_for(caller, perms) & kPermRead);
+    };
+    if (readable(p.old)) return true;
+    if (p.node.empty()) return false;
+    return readable(p.node) || readable(p.parent);
 }
 
 }  // namespace
@@ -319,8 +263,8 @@ void Server::queue_event(const Watch& w, std::string_view path, const EventPerms
 }
 
 // Commit first, then write: no reply or event leaves before its change is
-// in the tdb. Requests commit as they are served (commit_request); this
-// catches changes made outside a request.
+// durable. Requests commit as they are served (server_serve.cpp); this
+// catches changes made outside a request (a domain that died).
 void Server::finish_pass() {
     if (store_.pending()) {
         Status c = store_.commit();  // rolled back on failure
@@ -328,6 +272,7 @@ void Server::finish_pass() {
     }
     touched_.clear();
     queued_events_.clear();
+    after_commits();
     std::vector<std::uint64_t> dirty;
     dirty.swap(dirty_);
     std::sort(dirty.begin(), dirty.end());

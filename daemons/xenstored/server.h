@@ -1,15 +1,20 @@
 // The serving half of xenstored: accepts socket clients (peer-checked),
 // runs guest ring connections, feeds whole requests to the dispatcher and
 // writes replies. One pass over a readable connection serves every
-// complete request already read, commits the store once, and then writes
-// each affected connection's output with one system call: the batching
-// that lets pipelined clients run far faster than one request per poll.
+// complete request already read, commits the store once for a run of
+// plain requests, and then writes each affected connection's output with
+// one system call: the batching that lets pipelined clients run far
+// faster than one request per poll.
 //
 // Invariant: nothing a request changed is visible to any client (reply or
-// watch event) before Store::commit() has put it in the tdb. Each request
-// that changed the store is committed before the next is served; a commit
-// that fails (a full disk) rolls the store back, takes back that request's
-// reply and the events it queued, answers it ENOSPC and serving goes on.
+// watch event) before Store::commit() has made it durable (its journal
+// record written). A run of plain store requests is committed once, at
+// its end or before the next request of another kind; every other
+// modifying request is committed on its own. A commit that fails (a full
+// disk) rolls the store back and takes back the replies and events of what
+// it covered; each of those requests is then answered as if committed
+// alone - ENOSPC where its own change does not fit - and serving goes on
+// (server_serve.cpp).
 //
 // Output is bounded per connection (Xen stops reading a domain whose
 // responses are outstanding): a connection with more than
@@ -93,9 +98,25 @@ private:
     Status on_ring_event(std::uint64_t id);
     Status watch_domain_events();
     Status on_domain_event();
+    // Serving and committing (server_serve.cpp).
+    struct Batch {
+        bool open = false;         // it has changes not committed yet
+        std::size_t first_in = 0;  // input offset of its first change
+        std::size_t out_mark = 0;  // the connection's output before that
+        std::uint32_t req_id = 0, tx_id = 0;  // the first change's request
+        std::size_t changes = 0;   // modifying requests in it
+        std::size_t after = 0;     // requests served after its first change
+    };
     void process_input(Client& cl);
-    void serve_buffered(Client& cl);
+    bool serve_requests(Client& cl, std::size_t& off, bool batching, Batch& batch);
+    bool commit_batch(Connection& conn, Batch& batch);
     void commit_request(Connection& conn, const XsMessage& msg, std::size_t mark);
+    Status commit_store();
+    void log_commit_failure(const Error& e, const Connection& conn, std::string_view what);
+    void take_back(Connection& conn, std::size_t mark);
+    void after_commits();
+    void run_merge();
+    void serve_buffered(Client& cl);
     void reconcile_domains();
     bool output_full(const Connection& conn) const;
     void update_interest(Client& cl);
@@ -136,6 +157,8 @@ private:
     std::unordered_set<std::string> queued_events_;
     std::unique_ptr<CommitHook> hook_;
     std::uint64_t failed_commits_ = 0;  // in a row; logged on the first and on recovery
+    std::uint64_t failed_merges_ = 0;   // likewise
+    EventLoop::TimerId merge_timer_ = 0;
     UniqueFd trace_fd_;
 };
 

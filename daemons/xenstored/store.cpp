@@ -1,98 +1,28 @@
+// The store's changes in memory: each one applied to the tree, recorded
+// for undo (rollback) and for redo (the journal record of the commit), and
+// noted for the next merge. Loading, commit, merge and check are in
+// store_files.cpp.
 #include "daemons/xenstored/store.h"
 
 #include <algorithm>
-#include <charconv>
+#include <cstring>
 
-#include "lib/base/format.h"
 #include "daemons/xenstored/path.h"
+#include "daemons/xenstored/store_ops.h"
+#include "lib/base/format.h"
 
 namespace xvm::xs {
-namespace {
 
-const Perms kDefaultSpecialPerms{Perm{0, kPermNone}};
-constexpr std::string_view kSpecials[] = {"@introduceDomain", "@releaseDomain"};
+Store::Store() = default;
 
-}  // namespace
-
-Result<std::unique_ptr<Store>> Store::load(std::unique_ptr<TdbFile> tdb) {
-    auto store = std::unique_ptr<Store>(new Store(std::move(tdb)));
-    for (std::string_view s : kSpecials) store->specials_[std::string(s)] = kDefaultSpecialPerms;
-    Status loaded = store->tdb_->for_each([&](std::string_view key, std::string_view value) {
-        return store->load_record(key, value);
-    });
-    if (!loaded) return std::move(loaded).error();
-    if (store->nodes_.empty()) {
-        Status root = store->put("/", "", Perms{Perm{0, kPermNone}});
-        if (!root) return std::move(root).error();
-        Status c = store->commit();
-        if (!c) return std::move(c).error();
-    }
-    store->undo_.clear();
-    Status linked = store->link_children();
-    if (!linked) return std::move(linked).error();
-    return store;
+std::optional<NodeView> Store::find(std::string_view path) const {
+    NodeId id = tree_.find(path);
+    if (id == kNoNode) return std::nullopt;
+    return NodeView{tree_.value(id), tree_.perms(id), tree_.gen(id), &tree_, id, nullptr};
 }
 
-Status Store::load_record(std::string_view key, std::string_view value) {
-    if (key.starts_with(kDomainKeyPrefix)) {
-        std::string_view id = key.substr(sizeof kDomainKeyPrefix - 1);
-        DomainId dom = 0;
-        auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), dom);
-        if (ec != std::errc() || end != id.data() + id.size())
-            return make_error(cat("store: bad domain record key '", id, "'"), EIO);
-        domains_[dom] = value;
-        return {};
-    }
-    Result<NodeRecord> rec = decode_node(value);
-    if (!rec) return rec.error().context(cat("store: node ", key));
-    if (is_special(key)) {
-        specials_[std::string(key)] = rec->perms;
-        return {};
-    }
-    if (key.empty() || key[0] != '/')
-        return make_error(cat("store: record with invalid key '", key, "'"), EIO);
-    Node& node = nodes_[std::string(key)];
-    node.value = rec->value;
-    node.perms = std::move(rec->perms);
-    node.gen = next_gen();
-    count_owner(node.perms, 1);
-    return {};
-}
-
-// Children are not stored; every node but the root is its parent's child.
-Status Store::link_children() {
-    if (!nodes_.contains(std::string_view("/"))) return make_error("store: no root node", EIO);
-    for (auto& [path, node] : nodes_) {
-        if (path == "/") continue;
-        auto parent = nodes_.find(parent_of(path));
-        if (parent == nodes_.end())
-            return make_error(cat("store: node ", path, " has no parent (corrupt store)"), EIO);
-        parent->second.children.emplace_back(base_name(path));
-    }
-    return {};
-}
-
-const Node* Store::find(std::string_view path) const {
-    auto it = nodes_.find(path);
-    return it == nodes_.end() ? nullptr : &it->second;
-}
-
-void Store::count_owner(const Perms& perms, int delta) {
-    if (perms.empty()) return;
+void Store::count_owner(std::span<const Perm> perms, int delta) {
     owned_[perms[0].dom] += delta;
-}
-
-std::uint32_t Store::created_by_user(std::uint32_t uid) const {
-    auto it = user_count_.find(uid);
-    return it == user_count_.end() ? 0 : it->second;
-}
-
-void Store::forget_user_node(const std::string& path) {
-    if (user_made_.empty()) return;
-    auto it = user_made_.find(path);
-    if (it == user_made_.end()) return;
-    if (--user_count_[it->second] == 0) user_count_.erase(it->second);
-    user_made_.erase(it);
 }
 
 std::uint32_t Store::owned_by(DomainId dom) const {
@@ -100,218 +30,199 @@ std::uint32_t Store::owned_by(DomainId dom) const {
     return it == owned_.end() ? 0 : it->second;
 }
 
-Status Store::write_record(const std::string& path, const Perms& perms, std::string_view value) {
-    scratch_.clear();
-    encode_node(scratch_, perms, value);
-    return tdb_->store(path, scratch_);
+std::uint32_t Store::created_by_user(std::uint32_t uid) const {
+    auto it = user_count_.find(uid);
+    return it == user_count_.end() ? 0 : it->second;
 }
 
-Status Store::put(const std::string& path, std::string_view value, const Perms& perms) {
-    auto it = nodes_.find(path);
-    if (it == nodes_.end()) {
-        Node* parent = nullptr;
-        if (path != "/") {
-            auto p = nodes_.find(parent_of(path));
-            if (p == nodes_.end()) return make_error(cat("no parent for ", path), ENOENT);
-            parent = &p->second;
+void Store::mark_dirty(NodeId id) {
+    if (tree_.marked(id)) return;
+    tree_.set_marked(id, true);
+    dirty_.push_back(id);
+}
+
+// A child was added or removed: the parent's list changed.
+void Store::touch_parent(NodeId parent) {
+    undo_.push_back(Undo{Undo::kGen, parent, tree_.gen(parent), {}, {}, 0, {}});
+    tree_.set_gen(parent, next_gen());
+}
+
+void Store::redo_put(std::string_view path, std::span<const Perm> perms, std::string_view value) {
+    ops::put(redo_, path, perms, value);
+}
+
+void Store::redo_remove(std::string_view path) { ops::remove(redo_, path); }
+
+Status Store::put(const std::string& path, std::string_view value, std::span<const Perm> perms) {
+    if (perms.empty()) return make_error(cat("no permissions for ", path), EINVAL);
+    NodeId id = tree_.find(path);
+    if (id != kNoNode) {
+        std::span<const Perm> old = tree_.perms(id);
+        undo_.push_back(Undo{Undo::kChanged, id, tree_.gen(id), std::string(tree_.value(id)),
+                             Perms(old.begin(), old.end()), 0, {}});
+        if (old[0].dom != perms[0].dom) {
+            count_owner(old, -1);
+            count_owner(perms, 1);
         }
-        Node fresh{std::string(value), perms, {}, next_gen()};
-        Status s = write_record(path, fresh.perms, fresh.value);
-        if (!s) return s;
-        undo_.push_back(Undo{Undo::kCreated, path, std::nullopt, 0, parent ? parent->gen : 0, {}, {}, {}});
-        if (parent) {
-            parent->children.emplace_back(base_name(path));
-            parent->gen = next_gen();
-        }
+        tree_.set(id, perms, value);
+        tree_.set_gen(id, next_gen());
+    } else {
+        NodeId parent = tree_.find(parent_of(path));
+        if (parent == kNoNode) return make_error(cat("no parent for ", path), ENOENT);
+        id = tree_.create(parent, base_name(path), perms, value);
+        tree_.set_gen(id, next_gen());
+        undo_.push_back(Undo{Undo::kCreated, id, 0, {}, {}, 0, {}});
+        touch_parent(parent);
         count_owner(perms, 1);
         if (creator_) {
-            user_made_[path] = *creator_;
+            tree_.set_creator(id, *creator_);
             ++user_count_[*creator_];
         }
-        nodes_.emplace(path, std::move(fresh));
-        return {};
     }
-    Node& node = it->second;
-    Status s = write_record(path, perms, value);
-    if (!s) return s;
-    Node before{std::move(node.value), node.perms, {}, node.gen};
-    undo_.push_back(Undo{Undo::kChanged, path, std::move(before), 0, 0, {}, {}, {}});
-    Perms old = node.perms;
-    node.value.assign(value);
-    node.perms = perms;
-    node.gen = next_gen();
-    if (!(old.empty() || perms.empty() || old[0].dom == perms[0].dom)) {
-        count_owner(old, -1);
-        count_owner(perms, 1);
-    }
+    mark_dirty(id);
+    redo_put(path, perms, value);
     return {};
 }
 
-// Children first, so each node is reported while its parent still exists
-// (Xen's delnode_sub order); the nodes move into the undo log.
-void Store::remove_below(const std::string& path, const RemovedFn& removed) {
-    auto it = nodes_.find(path);
-    if (it == nodes_.end()) return;
-    std::vector<std::string> children = it->second.children;
-    for (const std::string& name : children) remove_below(child_path(path, name), removed);
-    it = nodes_.find(path);
-    // tdb errors here surface at commit(), which then fails and rolls back.
-    (void)tdb_->remove(path);
-    count_owner(it->second.perms, -1);
-    if (removed) removed(path, it->second.perms);
-    Undo u{Undo::kRemoved, path, std::move(it->second), 0, 0, {}, {}, {}};
-    if (auto m = user_made_.find(path); m != user_made_.end()) u.user = m->second;
-    forget_user_node(path);
-    undo_.push_back(std::move(u));
-    nodes_.erase(it);
+// Counts a subtree's nodes in or out of the owner and user tallies;
+// returns how many there are.
+std::size_t Store::count_subtree(NodeId id, int delta) {
+    std::size_t count = 0;
+    std::vector<NodeId> stack{id};
+    while (!stack.empty()) {
+        NodeId n = stack.back();
+        stack.pop_back();
+        ++count;
+        count_owner(tree_.perms(n), delta);
+        if (tree_.has_creator(n)) {
+            std::uint32_t& c = user_count_[tree_.creator(n)];
+            c += delta;
+            if (c == 0) user_count_.erase(tree_.creator(n));
+        }
+        for (NodeId c = tree_.first_child(n); c != kNoNode; c = tree_.next_sibling(c))
+            stack.push_back(c);
+    }
+    return count;
+}
+
+// Children first; `path` is the node's path on entry and on return.
+void Store::remove_walk(NodeId id, std::string& path, const RemovedFn& removed, bool record) {
+    for (NodeId c = tree_.first_child(id); c != kNoNode; c = tree_.next_sibling(c)) {
+        std::size_t len = path.size();
+        if (path != "/") path += '/';
+        path.append(tree_.name(c));
+        remove_walk(c, path, removed, record);
+        path.resize(len);
+    }
+    if (removed) removed(path, tree_.perms(id));
+    if (record) deleted_.push_back(path);
 }
 
 Status Store::remove(const std::string& path, const RemovedFn& removed) {
-    auto it = nodes_.find(path);
-    if (it == nodes_.end() || path == "/") return make_error(cat("cannot remove ", path), EINVAL);
-    auto parent = nodes_.find(parent_of(path));
-    std::size_t index = 0;
-    std::uint64_t parent_gen = 0;
-    if (parent != nodes_.end()) {
-        auto& kids = parent->second.children;
-        auto k = std::find(kids.begin(), kids.end(), base_name(path));
-        index = k - kids.begin();
-        if (k != kids.end()) kids.erase(k);
-        parent_gen = parent->second.gen;
-        parent->second.gen = next_gen();
+    NodeId id = tree_.find(path);
+    if (id == kNoNode || id == tree_.root()) return make_error(cat("cannot remove ", path), EINVAL);
+    std::size_t before = tree_.size();
+    std::size_t count = count_subtree(id, -1);
+    // The tdb loses the subtree's records at the next merge: one by one,
+    // or by a rebuild when most of the store goes (cheaper than deleting).
+    removed_since_merge_ += count;
+    if (!rebuild_ && removed_since_merge_ > 4096 && removed_since_merge_ > (before - count) / 2) {
+        rebuild_ = true;
+        deleted_.clear();
+        deleted_.shrink_to_fit();
+        deleted_committed_ = 0;
     }
-    remove_below(path, removed);
-    // The root of the removal went last: record where its name was.
-    undo_.back().index = index;
-    undo_.back().parent_gen = parent_gen;
-    return {};
-}
-
-Status Store::commit() {
-    Status s = tdb_->commit();
-    if (!s) {
-        rollback();
-        return s;
+    bool record = !rebuild_;
+    if (removed || record) {
+        std::string at = path;
+        remove_walk(id, at, removed, record);
     }
-    undo_.clear();
+    NodeId parent = tree_.parent(id);
+    tree_.detach(id);
+    undo_.push_back(Undo{Undo::kRemoved, id, 0, {}, {}, 0, {}});
+    removed_.push_back(id);
+    touch_parent(parent);
+    redo_remove(path);
     return {};
 }
 
 void Store::rollback() {
-    tdb_->cancel();
     for (auto u = undo_.rbegin(); u != undo_.rend(); ++u) undo(*u);
     undo_.clear();
+    removed_.clear();
+    redo_.clear();
+    // Records to delete for removals that did not happen.
+    if (deleted_.size() > deleted_committed_) deleted_.resize(deleted_committed_);
 }
 
 void Store::undo(Undo& u) {
-    auto parent = u.path == "/" || u.kind >= Undo::kSpecial ? nodes_.end()
-                                                             : nodes_.find(parent_of(u.path));
     switch (u.kind) {
         case Undo::kCreated: {
-            forget_user_node(u.path);
-            auto it = nodes_.find(u.path);
-            if (it != nodes_.end()) {
-                count_owner(it->second.perms, -1);
-                nodes_.erase(it);
+            NodeId id = u.id;
+            count_owner(tree_.perms(id), -1);
+            if (tree_.has_creator(id)) {
+                std::uint32_t& c = user_count_[tree_.creator(id)];
+                if (--c == 0) user_count_.erase(tree_.creator(id));
             }
-            if (parent != nodes_.end()) {
-                auto& kids = parent->second.children;
-                auto k = std::find(kids.begin(), kids.end(), base_name(u.path));
-                if (k != kids.end()) kids.erase(k);
-                parent->second.gen = u.parent_gen;
-            }
+            tree_.detach(id);
+            tree_.destroy(id);
             break;
         }
-        case Undo::kChanged: {
-            Node& node = nodes_.at(u.path);
-            count_owner(node.perms, -1);
-            node.value = std::move(u.node->value);
-            node.perms = std::move(u.node->perms);
-            node.gen = u.node->gen;
-            count_owner(node.perms, 1);
-            break;
-        }
-        case Undo::kRemoved: {
-            count_owner(u.node->perms, 1);
-            if (u.user) {
-                user_made_[u.path] = *u.user;
-                ++user_count_[*u.user];
+        case Undo::kChanged:
+            if (tree_.perms(u.id)[0].dom != u.perms[0].dom) {
+                count_owner(tree_.perms(u.id), -1);
+                count_owner(u.perms, 1);
             }
-            nodes_.emplace(u.path, std::move(*u.node));
-            // Only a removal's root was unlinked from a surviving parent.
-            if (parent != nodes_.end() && u.parent_gen != 0) {
-                auto& kids = parent->second.children;
-                std::string name(base_name(u.path));
-                if (std::find(kids.begin(), kids.end(), name) == kids.end())
-                    kids.insert(kids.begin() + std::min(u.index, kids.size()), name);
-                parent->second.gen = u.parent_gen;
-            }
+            tree_.set(u.id, u.perms, u.value);
+            tree_.set_gen(u.id, u.gen);
             break;
-        }
-        case Undo::kSpecial: specials_[u.path] = std::move(u.perms); break;
-        case Undo::kDomain: {
-            DomainId dom = static_cast<DomainId>(u.index);
-            if (u.record) domains_[dom] = std::move(*u.record);
-            else domains_.erase(dom);
+        case Undo::kRemoved:
+            tree_.reattach(u.id);
+            count_subtree(u.id, 1);
             break;
-        }
+        case Undo::kGen: tree_.set_gen(u.id, u.gen); break;
+        case Undo::kSpecial: specials_[u.value] = std::move(u.perms); break;
+        case Undo::kDomain:
+            if (u.record) domains_[u.dom] = std::move(*u.record);
+            else domains_.erase(u.dom);
+            break;
     }
 }
 
 const Perms* Store::special_perms(std::string_view path) const {
-    auto it = specials_.find(std::string(path));
+    auto it = specials_.find(path);
     return it == specials_.end() ? nullptr : &it->second;
 }
 
 Status Store::set_special_perms(const std::string& path, const Perms& perms) {
     Perms& slot = specials_[path];
-    undo_.push_back(Undo{Undo::kSpecial, path, std::nullopt, 0, 0, {}, slot, {}});
+    undo_.push_back(Undo{Undo::kSpecial, kNoNode, 0, path, slot, 0, {}});
     slot = perms;
-    scratch_.clear();
-    encode_node(scratch_, perms, "");
-    return tdb_->store(path, scratch_);
+    dirty_specials_.insert(path);
+    ops::special(redo_, path, perms);
+    return {};
 }
 
 void Store::record_domain_undo(DomainId dom) {
     auto it = domains_.find(dom);
-    Undo u{Undo::kDomain, "", std::nullopt, dom, 0, {}, {}, {}};
+    Undo u{Undo::kDomain, kNoNode, 0, {}, {}, dom, {}};
     if (it != domains_.end()) u.record = it->second;
     undo_.push_back(std::move(u));
+    dirty_domains_.insert(dom);
 }
 
 Status Store::put_domain(DomainId dom, std::string_view record) {
     record_domain_undo(dom);
     domains_[dom] = record;
-    return tdb_->store(cat(kDomainKeyPrefix, dom), record);
+    ops::domain(redo_, dom, record);
+    return {};
 }
 
 Status Store::remove_domain(DomainId dom) {
     record_domain_undo(dom);
     domains_.erase(dom);
-    return tdb_->remove(cat(kDomainKeyPrefix, dom));
-}
-
-std::string Store::check() const {
-    std::vector<std::string> problems;
-    std::size_t records = 0;
-    Status s = tdb_->for_each([&](std::string_view key, std::string_view value) -> Status {
-        if (key.empty() || key[0] != '/') return {};
-        ++records;
-        const Node* node = find(key);
-        Result<NodeRecord> rec = decode_node(value);
-        if (!node) problems.push_back(cat(key, " is in the tdb but not in memory"));
-        else if (!rec || rec->value != node->value || rec->perms != node->perms)
-            problems.push_back(cat(key, " differs between tdb and memory"));
-        return {};
-    });
-    if (!s) problems.push_back(s.error().message);
-    if (records != nodes_.size())
-        problems.push_back(cat("tdb has ", records, " nodes, memory ", nodes_.size()));
-    for (const auto& [path, node] : nodes_)
-        for (const std::string& name : node.children)
-            if (!nodes_.contains(child_path(path, name)))
-                problems.push_back(cat(path, " lists missing child ", name));
-    return join(problems, "\n");
+    ops::remove_domain(redo_, dom);
+    return {};
 }
 
 }  // namespace xvm::xs

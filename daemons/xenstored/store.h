@@ -1,13 +1,31 @@
-// The committed store: the node tree in memory for speed, written through
-// to the tdb file (tdb_file.h), which is the truth. Every change goes to
-// both; replies may be sent only after commit(). Generations: every change
-// to a node (value, permissions, its list of children) gives it a new
-// number from one counter, so transactions detect conflicts by comparing
-// generations, and DIRECTORY_PART clients detect a changing list.
+// The committed store: the node tree in memory (node_tree.h) for speed,
+// made durable by a write-ahead journal (journal.h) that is merged into
+// the tdb file (tdb_file.h), the store's truth on disk.
 //
-// Every change since the last commit is also recorded in an undo log, so
-// a commit that fails (a full disk) rolls memory back to exactly the
-// committed state instead of leaving memory and tdb apart.
+// The write path, and why (issue 14; xenstored(1M), DURABILITY):
+//  - a change goes to memory at once and is recorded twice: as undo (to
+//    roll memory back if its commit fails) and as redo (the journal
+//    record being built);
+//  - commit() appends that record to the journal with one pwrite(): the
+//    change is durable, replies and watch events may go out;
+//  - merge() (every ~100 ms, or when the journal grows) writes the final
+//    state of every node changed since the last merge into the tdb in one
+//    tdb transaction, with the number of the last journal record it
+//    covers, and starts the journal again. A node written a thousand
+//    times between merges costs one tdb record; a removed subtree is
+//    deleted record by record, or - when most of the store went - the tdb
+//    is rebuilt from memory, which also grows its hash table with the
+//    store;
+//  - start-up loads the tdb, replays the journal records after the ones
+//    it holds, and merges them.
+// A kill -9 anywhere loses nothing that was acknowledged: an acknowledged
+// change is in the journal or already in the tdb, and a tdb transaction
+// or rebuild interrupted half-way leaves the previous tdb.
+//
+// Generations: every change to a node (value, permissions, its list of
+// children) gives it a new number from one counter, so transactions
+// detect conflicts by comparing generations, and DIRECTORY_PART clients
+// detect a changing list. They are not persisted.
 #pragma once
 
 #include <cstdint>
@@ -15,65 +33,94 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "daemons/xenstored/journal.h"
+#include "daemons/xenstored/node_tree.h"
 #include "daemons/xenstored/perms.h"
-#include "lib/base/result.h"
 #include "daemons/xenstored/tdb_file.h"
+#include "lib/base/result.h"
 
 namespace xvm::xs {
 
-struct Node {
-    std::string value;
-    Perms perms;
-    std::vector<std::string> children;  // leaf names, in creation order
+// A node as a request handler sees it: of the committed store, or of a
+// transaction's private copy. Valid until the store or transaction
+// changes.
+struct NodeView {
+    std::string_view value;
+    std::span<const Perm> perms;
     std::uint64_t gen = 0;
-};
+    const NodeTree* tree = nullptr;                // committed: tree + id
+    NodeId id = kNoNode;
+    const std::vector<std::string>* names = nullptr;  // a transaction's copy
 
-struct StringHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    // Calls f(name) for each child, in creation order.
+    template <typename F>
+    void for_each_child(F&& f) const {
+        if (names) {
+            for (const std::string& n : *names) f(std::string_view(n));
+            return;
+        }
+        for (NodeId c = tree->first_child(id); c != kNoNode; c = tree->next_sibling(c))
+            f(tree->name(c));
+    }
 };
-
-using NodeMap = std::unordered_map<std::string, Node, StringHash, std::equal_to<>>;
 
 // A removed node, reported so watches can fire with the permissions the
 // node had.
-using RemovedFn = std::function<void(const std::string& path, const Perms& perms)>;
+using RemovedFn = std::function<void(const std::string& path, std::span<const Perm> perms)>;
 
 // What a request handler reads and changes: the committed store, or a
 // transaction's private view of it (transaction.h).
 class Tree {
 public:
     virtual ~Tree() = default;
-    virtual const Node* get(std::string_view path) = 0;
+    virtual std::optional<NodeView> get(std::string_view path) = 0;
     // Creates (the parent must exist) or updates the node.
-    virtual Status put(const std::string& path, std::string_view value, const Perms& perms) = 0;
-    // Removes `path` and everything below it, reporting each node.
+    virtual Status put(const std::string& path, std::string_view value,
+                       std::span<const Perm> perms) = 0;
+    // Removes `path` and everything below it, reporting each node
+    // (children first, as Xen's delnode_sub) when `removed` is set.
     virtual Status remove(const std::string& path, const RemovedFn& removed) = 0;
 };
 
 class Store : public Tree {
 public:
-    // Loads the tree from `tdb`; an empty file gets a root node. Errors
-    // name what is inconsistent.
-    static Result<std::unique_ptr<Store>> load(std::unique_ptr<TdbFile> tdb);
+    // Opens the store at `tdb_path` with its journal `<tdb_path>.journal`:
+    // loads the tdb, replays the journal, merges. `fresh` starts empty,
+    // discarding both files. Errors name the file and what is wrong.
+    static Result<std::unique_ptr<Store>> open(const std::string& tdb_path, bool fresh,
+                                               unsigned hash_size);
+    ~Store() override;
 
-    const Node* get(std::string_view path) override { return find(path); }
-    const Node* find(std::string_view path) const;
-    Status put(const std::string& path, std::string_view value, const Perms& perms) override;
+    std::optional<NodeView> get(std::string_view path) override { return find(path); }
+    std::optional<NodeView> find(std::string_view path) const;
+    Status put(const std::string& path, std::string_view value,
+               std::span<const Perm> perms) override;
     Status remove(const std::string& path, const RemovedFn& removed) override;
-    // Makes every change so far durable; only then may replies go out. On
-    // failure nothing of it is in the tdb and memory is rolled back to the
-    // last commit (the error's code is ENOSPC for a full file system).
+
+    // Makes every change so far durable (one journal record); only then may
+    // replies go out. On failure nothing of it is durable and memory is
+    // rolled back to the last commit (the error's code is ENOSPC for a full
+    // file system).
     Status commit();
-    // Discards every change since the last commit, in memory and tdb.
+    // Discards every change since the last commit.
     void rollback();
     // Changes since the last commit.
     bool pending() const { return !undo_.empty(); }
+
+    // Writes everything committed since the last merge into the tdb and
+    // starts the journal again. Only between commits (nothing pending).
+    // On failure the journal keeps it all and a later merge tries again.
+    Status merge();
+    // Committed changes that are not in the tdb yet.
+    bool merge_due() const { return seq_ != applied_; }
+    std::size_t journal_bytes() const { return journal_ ? journal_->bytes() : 0; }
 
     std::uint64_t next_gen() { return ++gen_; }
     std::uint64_t current_gen() const { return gen_; }
@@ -82,7 +129,7 @@ public:
     // whose request is changing the store now (none: root or a guest).
     std::uint32_t created_by_user(std::uint32_t uid) const;
     void set_creator(std::optional<std::uint32_t> uid) { creator_ = uid; }
-    std::size_t node_count() const { return nodes_.size(); }
+    std::size_t node_count() const { return tree_.size(); }
 
     // The special watch nodes' permissions (@introduceDomain, ...).
     const Perms* special_perms(std::string_view path) const;
@@ -93,46 +140,71 @@ public:
     Status remove_domain(DomainId dom);
     const std::map<DomainId, std::string>& domains() const { return domains_; }
 
-    // Cross-checks the memory tree against the tdb; "" when consistent.
+    // Compares memory with what a restart would load (the tdb plus the
+    // journal); "" when they agree, else one line per difference.
     std::string check() const;
 
 private:
-    explicit Store(std::unique_ptr<TdbFile> tdb) : tdb_(std::move(tdb)) {}
-    Status load_record(std::string_view key, std::string_view value);
-    Status link_children();
-    Status write_record(const std::string& path, const Perms& perms, std::string_view value);
-    void count_owner(const Perms& perms, int delta);
-    void remove_below(const std::string& path, const RemovedFn& removed);
+    Store();
+    // Loading (store_files.cpp).
+    Status load_tdb(const TdbFile& tdb);
+    Status load_record(std::string_view key, std::string_view value,
+                       std::vector<NodeId>& placeholders);
+    Status apply_record(std::string_view payload);
+    Status write_meta(TdbFile& tdb) const;
+    Status write_everything(TdbFile& tdb) const;
+    unsigned wanted_hash_size() const;
+    void forget_merged();
+    void settle();
 
-    // One change, as it is undone: kCreated erases `path` (and its name from
-    // the parent), kChanged and kRemoved put `node` back (kRemoved also
-    // re-links the name into the parent at `index`); the parent's old
-    // generation is restored for both link changes.
+    // Changes and their undo (store.cpp).
     struct Undo {
-        enum Kind : std::uint8_t { kCreated, kChanged, kRemoved, kSpecial, kDomain } kind;
-        std::string path;
-        std::optional<Node> node;
-        std::size_t index = 0;
-        std::uint64_t parent_gen = 0;
+        enum Kind : std::uint8_t { kCreated, kChanged, kRemoved, kGen, kSpecial, kDomain } kind;
+        NodeId id = kNoNode;        // the node (kRemoved: the detached root)
+        std::uint64_t gen = 0;      // kChanged/kGen: the old generation
+        std::string value;          // kChanged: the old value; kSpecial: the name
+        Perms perms;                // kChanged, kSpecial: the old permissions
+        DomainId dom = 0;           // kDomain
         std::optional<std::string> record;  // kDomain: the old record, if any
-        Perms perms;                        // kSpecial: the old permissions
-        std::optional<std::uint32_t> user;  // kRemoved: the user who created it
     };
     void undo(Undo& u);
+    void touch_parent(NodeId parent);
+    void count_owner(std::span<const Perm> perms, int delta);
+    std::size_t count_subtree(NodeId id, int delta);
+    void remove_walk(NodeId id, std::string& path, const RemovedFn& removed, bool record);
+    void mark_dirty(NodeId id);
     void record_domain_undo(DomainId dom);
+    // Redo: the journal record of the pending commit.
+    void redo_put(std::string_view path, std::span<const Perm> perms, std::string_view value);
+    void redo_remove(std::string_view path);
 
-    std::unique_ptr<TdbFile> tdb_;
-    NodeMap nodes_;
-    std::map<std::string, Perms> specials_;
+    NodeTree tree_;
+    std::map<std::string, Perms, std::less<>> specials_;
     std::map<DomainId, std::string> domains_;
     std::unordered_map<DomainId, std::uint32_t> owned_;
-    std::unordered_map<std::string, std::uint32_t, StringHash, std::equal_to<>> user_made_;
     std::unordered_map<std::uint32_t, std::uint32_t> user_count_;
     std::optional<std::uint32_t> creator_;
-    void forget_user_node(const std::string& path);
     std::uint64_t gen_ = 0;
-    std::string scratch_;  // record encoding buffer, reused
-    std::vector<Undo> undo_;  // changes since the last commit, oldest first
+
+    std::vector<Undo> undo_;       // changes since the last commit, oldest first
+    std::vector<NodeId> removed_;  // detached roots, freed at commit
+    std::string redo_;             // their journal record
+
+    // Durability: the files, and what the tdb does not have yet.
+    std::unique_ptr<TdbFile> tdb_;
+    std::unique_ptr<Journal> journal_;
+    std::uint64_t store_id_ = 0;
+    std::uint64_t seq_ = 0;      // last journal record written
+    std::uint64_t applied_ = 0;  // last journal record in the tdb
+    std::vector<NodeId> dirty_;         // nodes to write (marked in the tree)
+    std::vector<std::string> deleted_;  // tdb records to delete
+    std::size_t deleted_committed_ = 0;  // deleted_ entries of committed changes
+    std::size_t removed_since_merge_ = 0;
+    bool rebuild_ = false;  // write the tdb anew instead
+    std::set<std::string, std::less<>> dirty_specials_;
+    std::set<DomainId> dirty_domains_;
+    bool serving_ = false;  // opened completely: merge at exit
+    mutable std::string scratch_;  // record encoding buffer, reused
 };
 
 }  // namespace xvm::xs

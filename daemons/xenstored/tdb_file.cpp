@@ -27,9 +27,12 @@ std::uint32_t get_u32(const char* p) {
     return v;
 }
 
+// See the header: one daemon, tmpfs, touched only by merges.
+constexpr int kTdbFlags = TDB_NOSYNC | TDB_NOLOCK | TDB_NOMMAP;
+
 }  // namespace
 
-void encode_node(std::string& out, const Perms& perms, std::string_view value) {
+void encode_node(std::string& out, std::span<const Perm> perms, std::string_view value) {
     put_u32(out, static_cast<std::uint32_t>(perms.size()));
     for (const Perm& p : perms) {
         put_u32(out, p.dom);
@@ -56,9 +59,28 @@ Result<NodeRecord> decode_node(std::string_view data) {
 
 TdbFile::~TdbFile() {
     if (tdb_ == nullptr) return;
-    // An unfinished transaction is dropped: its replies were never sent.
+    // An unfinished transaction is dropped: the journal still has it.
     if (in_transaction_) (void)tdb_transaction_cancel(tdb_);
     tdb_close(tdb_);
+}
+
+// Opens and locks; a second daemon on the same file is refused.
+Result<TDB_CONTEXT*> TdbFile::open_tdb(const std::string& path, unsigned hash_size, int oflags) {
+    errno = 0;
+    TDB_CONTEXT* tdb = tdb_open(path.c_str(), static_cast<int>(hash_size), kTdbFlags, oflags, 0640);
+    if (tdb == nullptr)
+        return make_error(cat("cannot open store ", path, ": ",
+                              errno == EACCES || errno == ENOENT
+                                  ? std::strerror(errno)
+                                  : "the file is corrupt or not a tdb",
+                              "; start with --new-store to replace it with an empty store"),
+                          errno ? errno : EIO);
+    if (::flock(tdb_fd(tdb), LOCK_EX | LOCK_NB) < 0) {
+        int err = errno;
+        tdb_close(tdb);
+        return errno_error(cat("store ", path, " is in use by another xenstored"), err);
+    }
+    return tdb;
 }
 
 Result<std::unique_ptr<TdbFile>> TdbFile::open(const std::string& path, bool fresh,
@@ -72,35 +94,19 @@ Result<std::unique_ptr<TdbFile>> TdbFile::open(const std::string& path, bool fre
                               ENOENT);
         return errno_error(cat("cannot stat store ", path));
     }
-    // No fcntl locking: one daemon owns the file (flock below) and tdb's
-    // locks would cost a system call per access. Memory-mapped although
-    // every commit remaps the file (a single write costs about twice as
-    // much as with TDB_NOMMAP): without the mapping each chain step is a
-    // pread, and a 100,000-node populate or removal took 4-6 times longer
-    // (bench/README.md).
-    int flags = TDB_NOSYNC | TDB_NOLOCK;
     // Without O_CREAT tdb refuses a file whose header is not a tdb's,
     // instead of silently re-initialising it.
     int oflags = O_RDWR | (fresh ? O_CREAT | O_TRUNC : 0);
     if (fresh) (void)::unlink(path.c_str());  // stale or corrupt: replaced on purpose
-    errno = 0;
-    TDB_CONTEXT* tdb = tdb_open(path.c_str(), hash_size, flags, oflags, 0640);
-    if (tdb == nullptr)
-        return make_error(cat("cannot open store ", path, ": ",
-                              errno == EACCES || errno == ENOENT
-                                  ? std::strerror(errno)
-                                  : "the file is corrupt or not a tdb",
-                              "; start with --new-store to replace it with an empty store"),
-                          errno ? errno : EIO);
+    auto tdb = open_tdb(path, hash_size, oflags);
+    if (!tdb) return std::move(tdb).error();
     auto file = std::unique_ptr<TdbFile>(new TdbFile());
-    file->tdb_ = tdb;
+    file->tdb_ = *tdb;
     file->path_ = path;
-    if (::flock(tdb_fd(tdb), LOCK_EX | LOCK_NB) < 0)
-        return errno_error(cat("store ", path, " is in use by another xenstored"));
     return file;
 }
 
-int TdbFile::fd() const { return tdb_fd(tdb_); }
+unsigned TdbFile::hash_size() const { return static_cast<unsigned>(tdb_hash_size(tdb_)); }
 
 Status TdbFile::for_each(
     const std::function<Status(std::string_view, std::string_view)>& visit) const {
@@ -123,19 +129,22 @@ Status TdbFile::for_each(
 }
 
 Status TdbFile::begin() {
-    if (in_transaction_) return {};
+    if (in_transaction_) return make_error(cat("store ", path_, ": transaction already open"));
     if (tdb_transaction_start(tdb_) != 0)
         return make_error(cat("store ", path_, ": cannot start transaction: ",
-                              tdb_errorstr(tdb_)), EIO);
+                              tdb_errorstr(tdb_)), classify(errno));
     in_transaction_ = true;
+    failed_ = 0;
     return {};
 }
 
+int TdbFile::classify(int err) const {
+    return err == ENOSPC || file_system_full() ? ENOSPC : EIO;
+}
+
 Status TdbFile::store(std::string_view key, std::string_view value) {
-    Status s = begin();
-    if (!s) return s;
     if (tdb_store(tdb_, datum(key), datum(value), TDB_REPLACE) != 0) {
-        failed_ = errno == ENOSPC || file_system_full() ? ENOSPC : EIO;
+        failed_ = classify(errno);
         return make_error(cat("store ", path_, ": cannot write ", key, ": ", tdb_errorstr(tdb_)),
                           failed_);
     }
@@ -143,10 +152,8 @@ Status TdbFile::store(std::string_view key, std::string_view value) {
 }
 
 Status TdbFile::remove(std::string_view key) {
-    Status s = begin();
-    if (!s) return s;
     if (tdb_delete(tdb_, datum(key)) != 0 && tdb_error(tdb_) != TDB_ERR_NOEXIST) {
-        failed_ = errno == ENOSPC || file_system_full() ? ENOSPC : EIO;
+        failed_ = classify(errno);
         return make_error(cat("store ", path_, ": cannot delete ", key, ": ",
                               tdb_errorstr(tdb_)), failed_);
     }
@@ -158,13 +165,13 @@ Status TdbFile::commit() {
     if (failed_) {
         int code = failed_;
         cancel();
-        return make_error(cat("store ", path_, ": a change of this batch could not be written: ",
+        return make_error(cat("store ", path_, ": a change could not be written: ",
                               std::strerror(code)),
                           code);
     }
     errno = 0;
     if (tdb_transaction_commit(tdb_) != 0) {
-        int code = errno == ENOSPC || file_system_full() ? ENOSPC : EIO;
+        int code = classify(errno);
         std::string why = code == ENOSPC ? std::strerror(ENOSPC) : tdb_errorstr(tdb_);
         // tdb cancels a transaction whose commit failed; the file keeps the
         // previous commit.
@@ -188,6 +195,30 @@ void TdbFile::cancel() {
     if (!in_transaction_) return;
     in_transaction_ = false;
     (void)tdb_transaction_cancel(tdb_);  // fails only when there is no transaction
+}
+
+Status TdbFile::rebuild(unsigned hash_size, const std::function<Status(TdbFile&)>& fill) {
+    if (in_transaction_) return make_error(cat("store ", path_, ": rebuild inside a transaction"));
+    std::string next = path_ + ".new";
+    (void)::unlink(next.c_str());  // left by a daemon killed while rebuilding
+    auto tdb = open_tdb(next, hash_size, O_RDWR | O_CREAT | O_EXCL);
+    if (!tdb) return std::move(tdb).error().context("cannot rebuild the store");
+    TdbFile fresh;
+    fresh.tdb_ = *tdb;
+    fresh.path_ = next;
+    Status s = fresh.begin();
+    if (s) s = fill(fresh);
+    if (s) s = fresh.commit();
+    if (s && ::rename(next.c_str(), path_.c_str()) < 0)
+        s = errno_error(cat("cannot rename ", next, " to ", path_), classify(errno));
+    if (!s) {
+        (void)::unlink(next.c_str());  // the old file stays the truth
+        return s;
+    }
+    tdb_close(tdb_);
+    tdb_ = fresh.tdb_;
+    fresh.tdb_ = nullptr;
+    return {};
 }
 
 }  // namespace xvm::xs

@@ -2,12 +2,14 @@
 // isolation. Reads of committed nodes record the generation seen; changes
 // go to a copy-on-write overlay. Commit fails with EAGAIN when any node the
 // transaction read or changed has a different generation in the store
-// (someone else changed it meanwhile); otherwise the overlay is applied in
-// path order, so parents are created before their children. Watch events
+// (someone else changed it meanwhile); otherwise the overlay is applied:
+// removals, then changes, then creations, parents before children. Watch events
 // are not fired inside a transaction: like Xen's queue_watches() they are
 // recorded per node (once, "exact" unless any change of the node was a
 // plain one) and fired at commit in the order the nodes were first
 // accessed, with the permissions each node had when first accessed.
+// New children reach the store in the order the transaction created them,
+// as in Xen, where the committed parent carries the transaction's list.
 #pragma once
 
 #include <cstdint>
@@ -28,8 +30,9 @@ public:
         : store_(store), id_(id), start_gen_(store.current_gen()) {}
 
     std::uint32_t id() const { return id_; }
-    const Node* get(std::string_view path) override;
-    Status put(const std::string& path, std::string_view value, const Perms& perms) override;
+    std::optional<NodeView> get(std::string_view path) override;
+    Status put(const std::string& path, std::string_view value,
+               std::span<const Perm> perms) override;
     Status remove(const std::string& path, const RemovedFn& removed) override;
 
     // Nodes this transaction has touched (the transaction-size quota).
@@ -52,16 +55,27 @@ public:
     Status commit(std::vector<Event>& events);
 
 private:
+    // A private copy of a node.
+    struct Copy {
+        std::string value;
+        Perms perms;
+        std::vector<std::string> children;
+        std::uint64_t gen = 0;
+    };
     struct Entry {
-        std::optional<Node> node;  // nullopt: removed in this transaction
-        bool modified = false;     // value or permissions written here
+        std::optional<Copy> node;  // nullopt: absent (removed) in this transaction
+        bool modified = false;     // value, permissions or existence changed here
+        bool recreated = false;    // removed here, then created again (moves to the end)
         bool fire = false;         // a watch event is recorded for it
         bool exact = true;
         std::optional<Perms> first_perms;  // when first accessed (or created)
     };
+    Entry& access(std::string_view path);
+    static NodeView view(const Copy& c);
     Entry* entry_for_write(const std::string& path);
     void remove_entry(const std::string& path, const RemovedFn& removed);
     bool conflicts() const;
+    Status apply_creations(const std::string& parent, const Entry& e);
 
     Store& store_;
     std::uint32_t id_;

@@ -65,4 +65,11 @@ void WatchTable::fire_exact(std::string_view path, const EventPerms& perms,
     for (const Watch* w : hits) deliver(*w, path, perms);
 }
 
+bool WatchTable::any_below(std::string_view path) const {
+    if (by_path_.size() > 64) return true;
+    for (const auto& [watched, w] : by_path_)
+        if (watched.size() > path.size() && is_child_of(watched, path)) return true;
+    return false;
+}
+
 }  // namespace xvm::xs

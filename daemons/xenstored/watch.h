@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -40,11 +41,9 @@ struct Watch {
 // What decides whether a watcher may see an event (Xen's watch_permitted):
 // it may when it can read the node's permissions before the change, the
 // node as it is now, or its parent - a readable parent lists the name
-// anyway. All null: a special event without recorded permissions.
+// anyway. All empty: a special event without recorded permissions.
 struct EventPerms {
-    const Perms* old = nullptr;
-    const Perms* node = nullptr;
-    const Perms* parent = nullptr;
+    std::span<const Perm> old, node, parent;  // empty: not known / no such node
 };
 
 using Deliver = std::function<void(const Watch& w, std::string_view path, const EventPerms& perms)>;
@@ -63,6 +62,10 @@ public:
     void fire(std::string_view path, const EventPerms& perms, const Deliver& deliver) const;
     // Fires only the watches on exactly `path`.
     void fire_exact(std::string_view path, const EventPerms& perms, const Deliver& deliver) const;
+
+    // Whether a watch may lie strictly below `path` (exact: none does when
+    // false; a large table answers true without looking).
+    bool any_below(std::string_view path) const;
 
     std::size_t size() const { return by_path_.size(); }
 
