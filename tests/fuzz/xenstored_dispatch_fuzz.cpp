@@ -2,7 +2,8 @@
 // store, from three connections (dom0 read-write, dom0 read-only, guest 5).
 // Each message is preceded by one byte choosing the connection. After the
 // stream the store is committed and the memory tree cross-checked against
-// the tdb: any disagreement is a finding, as is any sanitizer report.
+// what a restart would load (the tdb and the journal): any disagreement is
+// a finding, as is any sanitizer report.
 #include <unistd.h>
 
 #include <cstdint>
@@ -12,7 +13,7 @@
 #include <string>
 
 #include "daemons/xenstored/dispatch.h"
-#include "daemons/xenstored/tdb_file.h"
+#include "daemons/xenstored/store.h"
 
 namespace {
 
@@ -39,12 +40,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         std::string p = "/dev/shm/xs-dispatch-fuzz-" + std::to_string(::getpid());
         // The scratch store goes when the fuzzer exits.
         static std::string removed = p;
-        std::atexit([] { ::unlink(removed.c_str()); });
+        std::atexit([] {
+            ::unlink(removed.c_str());
+            ::unlink((removed + ".journal").c_str());
+        });
         return p;
     }();
-    auto tdb = TdbFile::open(path, true, 131);
-    if (!tdb) std::abort();
-    auto store = Store::load(std::move(*tdb));
+    auto store = Store::open(path, true, 131);
     if (!store) std::abort();
     WatchTable watches;
     Quotas quotas;
@@ -56,7 +58,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (Connection& c : conns) c.caller.privileged = c.caller.dom == 0;
     Context ctx{**store, watches, quotas, services,
                 [](const Watch& w, std::string_view p, const EventPerms& perms) {
-                    if (perms.node && !(perms_for(w.conn->caller, *perms.node) & kPermRead))
+                    if (!perms.node.empty() &&
+                        !(perms_for(w.conn->caller, perms.node) & kPermRead))
                         return;
                     std::string ev(p);
                     ev += '\0';
@@ -74,9 +77,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (!msg || !*msg) break;
         dispatch(ctx, conn, **msg);
         // As the server does after each request; the high bit plays a
-        // failed commit, whose rollback must leave memory equal to the tdb.
+        // failed commit, whose rollback must leave memory equal to what is
+        // durable; the next bit merges the journal into the tdb.
         if (selector & 0x80) (*store)->rollback();
         else if (!(*store)->commit()) std::abort();
+        if ((selector & 0x40) && !(*store)->merge()) std::abort();
         if (conn.out.size() > (1u << 20)) conn.out.clear();
         in = in.subspan((*msg)->wire_size());
     }
