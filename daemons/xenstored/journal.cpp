@@ -204,7 +204,7 @@ Status Journal::append(std::uint64_t seq, std::string_view payload) {
     char* h = buf_.data();
     put_u32(h, static_cast<std::uint32_t>(payload.size()));
     put_u64(h + 8, seq);
-    std::memcpy(h + kRecordHeader, payload.data(), payload.size());
+    if (!payload.empty()) std::memcpy(h + kRecordHeader, payload.data(), payload.size());
     put_u32(h + 4, crc32c(crc32c(0, h + 8, 8), h + kRecordHeader, payload.size()));
     Status s = pwrite_all(fd_.get(), buf_.data(), size, static_cast<off_t>(end_), path_);
     if (!s) {

@@ -5,6 +5,15 @@
 #include <new>
 
 namespace xvm::xs {
+namespace {
+
+// memcpy of a string_view that may be empty (and have no data pointer).
+char* copy(char* to, std::string_view from) {
+    if (!from.empty()) std::memcpy(to, from.data(), from.size());
+    return to + from.size();
+}
+
+}  // namespace
 
 NodeTree::~NodeTree() {
     for (NodeId id = 0; id < used_; ++id)
@@ -37,16 +46,14 @@ void NodeTree::store_data(Slot& s, std::string_view name, std::span<const Perm> 
     std::uint16_t nperms = static_cast<std::uint16_t>(perms.size());
     if (nperms == 1 && name.size() + value.size() <= kInline) {
         char tmp[kInline];
-        std::memcpy(tmp, name.data(), name.size());
-        std::memcpy(tmp + name.size(), value.data(), value.size());
+        copy(copy(tmp, name), value);
         std::memcpy(s.data, tmp, name.size() + value.size());
     } else {
         std::size_t pbytes = nperms > 1 ? nperms * sizeof(Perm) : 0;
         auto* block = static_cast<char*>(std::malloc(pbytes + name.size() + value.size()));
         if (!block) throw std::bad_alloc();
         if (pbytes) std::memcpy(block, perms.data(), pbytes);
-        std::memcpy(block + pbytes, name.data(), name.size());
-        if (!value.empty()) std::memcpy(block + pbytes + name.size(), value.data(), value.size());
+        copy(copy(block + pbytes, name), value);
         std::memcpy(s.data, &block, sizeof block);
     }
     std::free(old);
