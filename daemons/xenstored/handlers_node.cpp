@@ -145,11 +145,9 @@ int do_rm(Request& r) {
 namespace {
 
 std::string children_list(const NodeView& node) {
-    std::string out;
-    node.for_each_child([&out](std::string_view name) {
-        out += name;
-        out += '\0';
-    });
+    std::size_t size = node.children_bytes();
+    std::string out(size + NodeTree::kCopySlack, '\0');
+    out.resize(node.copy_children(out.data(), size));
     return out;
 }
 
@@ -160,9 +158,11 @@ int do_directory(Request& r) {
     if (!path) return EINVAL;
     auto node = lookup(r, *path, kPermRead);
     if (!node) return node.error().code;
-    std::string list = children_list(*node);
-    if (list.size() > XENSTORE_PAYLOAD_MAX) return E2BIG;
-    r.reply(list);
+    bool fits = r.reply_in_place(XENSTORE_PAYLOAD_MAX, NodeTree::kCopySlack,
+                                 [&](char* out, std::size_t room) {
+                                     return node->copy_children(out, room);
+                                 });
+    if (!fits) return E2BIG;
     return 0;
 }
 

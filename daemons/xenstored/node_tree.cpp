@@ -83,6 +83,34 @@ std::span<const Perm> NodeTree::perms(NodeId id) const {
     return {reinterpret_cast<const Perm*>(heap(s)), s.nperms};
 }
 
+std::size_t NodeTree::children_bytes(NodeId id) const {
+    std::size_t size = 0;
+    for (NodeId c = slot(id).first_child; c != kNoNode;) {
+        const Slot& s = slot(c);
+        size += s.name_len + 1;
+        c = s.next;
+    }
+    return size;
+}
+
+std::size_t NodeTree::copy_children(NodeId id, char* out, std::size_t room) const {
+    char* start = out;
+    char* end = out + room;
+    for (NodeId c = slot(id).first_child; c != kNoNode;) {
+        const Slot& s = slot(c);
+        if (std::size_t(end - out) < s.name_len + 1u) return kNoRoom;
+        if (is_inline(s)) {
+            std::memcpy(out, s.data, kInline);  // a fixed move; the slack takes the excess
+        } else {
+            std::memcpy(out, heap(s) + (s.nperms > 1 ? s.nperms * sizeof(Perm) : 0), s.name_len);
+        }
+        out += s.name_len;
+        *out++ = '\0';
+        c = s.next;
+    }
+    return static_cast<std::size_t>(out - start);
+}
+
 void NodeTree::set_marked(NodeId id, bool on) {
     Slot& s = slot(id);
     s.flags = on ? (s.flags | kMarked) : (s.flags & ~kMarked);

@@ -69,6 +69,15 @@ public:
     NodeId first_child(NodeId id) const { return slot(id).first_child; }
     NodeId next_sibling(NodeId id) const { return slot(id).next; }
 
+    // The children's names, each followed by a NUL (DIRECTORY's reply):
+    // its size; and a copy into `out`, which has room for `room` bytes
+    // plus kCopySlack (short names are copied in fixed-size moves):
+    // the size, or kNoRoom when the list is longer than `room`.
+    static constexpr std::size_t kCopySlack = 16;
+    static constexpr std::size_t kNoRoom = ~std::size_t(0);
+    std::size_t children_bytes(NodeId id) const;
+    std::size_t copy_children(NodeId id, char* out, std::size_t room) const;
+
     // The local user (uid) who created the node, if one did (quota-user-nodes).
     bool has_creator(NodeId id) const { return slot(id).creator != 0; }
     std::uint32_t creator(NodeId id) const { return slot(id).creator - 1; }

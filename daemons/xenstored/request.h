@@ -3,6 +3,8 @@
 // replies). Handlers are grouped by topic in handlers_*.cpp.
 #pragma once
 
+#include <cstddef>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +26,25 @@ struct Request {
 
     void reply(std::string_view payload) {
         xs_append(conn.out, msg.header.type, msg.header.req_id, msg.header.tx_id, payload);
+    }
+    // A reply written in place by fill(out, room) (room plus `slack` bytes
+    // are there), which returns its size, or more than `room` when it does
+    // not fit: then nothing is appended and false returned.
+    template <typename F>
+    bool reply_in_place(std::size_t room, std::size_t slack, F&& fill) {
+        std::size_t at = conn.out.size();
+        xs_append(conn.out, msg.header.type, msg.header.req_id, msg.header.tx_id, {});
+        std::size_t body = conn.out.size();
+        conn.out.resize(body + room + slack);
+        std::size_t size = fill(conn.out.data() + body, room);
+        if (size > room) {
+            conn.out.resize(at);
+            return false;
+        }
+        conn.out.resize(body + size);
+        auto len = static_cast<std::uint32_t>(size);
+        std::memcpy(conn.out.data() + at + offsetof(xsd_sockmsg, len), &len, sizeof len);
+        return true;
     }
     void ok() { reply(std::string_view("OK", 3)); }
     void error(int err) { xs_append_error(conn.out, msg.header.req_id, msg.header.tx_id, err); }

@@ -272,7 +272,6 @@ void Server::finish_pass() {
     }
     touched_.clear();
     queued_events_.clear();
-    after_commits();
     std::vector<std::uint64_t> dirty;
     dirty.swap(dirty_);
     std::sort(dirty.begin(), dirty.end());
@@ -298,6 +297,9 @@ void Server::finish_pass() {
             if (entry.client == id) entry.client = 0;
         clients_.erase(it);
     }
+    // The replies are out: now free what removals left, and see to the tdb.
+    store_.collect();
+    after_commits();
 }
 
 // Writes queued output; false if the connection had to be closed.

@@ -85,15 +85,24 @@ Status Store::put(const std::string& path, std::string_view value, std::span<con
 }
 
 // Counts a subtree's nodes in or out of the owner and user tallies;
-// returns how many there are.
+// returns how many there are. (The owner of most nodes is the owner of
+// the one before: counted locally, then added once.)
 std::size_t Store::count_subtree(NodeId id, int delta) {
     std::size_t count = 0;
+    DomainId dom = tree_.perms(id)[0].dom;
+    std::int64_t run = 0;
     std::vector<NodeId> stack{id};
     while (!stack.empty()) {
         NodeId n = stack.back();
         stack.pop_back();
         ++count;
-        count_owner(tree_.perms(n), delta);
+        DomainId owner = tree_.perms(n)[0].dom;
+        if (owner != dom) {
+            owned_[dom] += static_cast<std::uint32_t>(run);
+            dom = owner;
+            run = 0;
+        }
+        run += delta;
         if (tree_.has_creator(n)) {
             std::uint32_t& c = user_count_[tree_.creator(n)];
             c += delta;
@@ -102,6 +111,7 @@ std::size_t Store::count_subtree(NodeId id, int delta) {
         for (NodeId c = tree_.first_child(n); c != kNoNode; c = tree_.next_sibling(c))
             stack.push_back(c);
     }
+    owned_[dom] += static_cast<std::uint32_t>(run);
     return count;
 }
 

@@ -28,6 +28,7 @@
 // detect a changing list. They are not persisted.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -58,6 +59,26 @@ struct NodeView {
     const NodeTree* tree = nullptr;                // committed: tree + id
     NodeId id = kNoNode;
     const std::vector<std::string>* names = nullptr;  // a transaction's copy
+
+    // The children as DIRECTORY lists them ("name\0" each): the size; and
+    // a copy into `out` (room for `room` bytes plus NodeTree::kCopySlack):
+    // the size, or NodeTree::kNoRoom when longer than `room`.
+    std::size_t children_bytes() const {
+        if (!names) return tree->children_bytes(id);
+        std::size_t size = 0;
+        for (const std::string& n : *names) size += n.size() + 1;
+        return size;
+    }
+    std::size_t copy_children(char* out, std::size_t room) const {
+        if (!names) return tree->copy_children(id, out, room);
+        std::size_t size = children_bytes();
+        if (size > room) return NodeTree::kNoRoom;
+        for (const std::string& n : *names) {
+            out = std::copy(n.begin(), n.end(), out);
+            *out++ = '\0';
+        }
+        return size;
+    }
 
     // Calls f(name) for each child, in creation order.
     template <typename F>
@@ -111,6 +132,9 @@ public:
     Status commit();
     // Discards every change since the last commit.
     void rollback();
+    // Frees the memory of committed removals (deferred so their replies
+    // are not delayed by it). Cheap when there is nothing to free.
+    void collect();
     // Changes since the last commit.
     bool pending() const { return !undo_.empty(); }
 
@@ -142,7 +166,7 @@ public:
 
     // Compares memory with what a restart would load (the tdb plus the
     // journal); "" when they agree, else one line per difference.
-    std::string check() const;
+    std::string check();
 
 private:
     Store();
@@ -187,7 +211,8 @@ private:
     std::uint64_t gen_ = 0;
 
     std::vector<Undo> undo_;       // changes since the last commit, oldest first
-    std::vector<NodeId> removed_;  // detached roots, freed at commit
+    std::vector<NodeId> removed_;    // detached roots, pending commit
+    std::vector<NodeId> graveyard_;  // committed removals, freed by collect()
     std::string redo_;             // their journal record
 
     // Durability: the files, and what the tdb does not have yet.

@@ -72,6 +72,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& tdb_path, bool fre
         log_warnx(cat("journal ", jpath, " ends with a partial record after record ",
                       read->last_seq, ": the daemon died writing it, before answering it"));
     s.settle();  // replayed changes count as committed
+    s.collect();
     s.seq_ = read->last_seq;
     if (Status m = s.merge(); !m)
         return std::move(m).error().context(cat("cannot write the journal of ", tdb_path,
@@ -200,14 +201,21 @@ Status Store::commit() {
     return {};
 }
 
-// The pending changes are committed: removed subtrees are freed and
-// nothing is left to undo.
+// The pending changes are committed: nothing is left to undo, and the
+// removed subtrees wait for collect().
 void Store::settle() {
-    for (NodeId id : removed_) tree_.destroy(id);
+    graveyard_.insert(graveyard_.end(), removed_.begin(), removed_.end());
     removed_.clear();
     undo_.clear();
     redo_.clear();
     deleted_committed_ = deleted_.size();
+}
+
+// Frees committed removals: after the replies are out (a 100,000-node
+// subtree takes milliseconds), and before any merge.
+void Store::collect() {
+    for (NodeId id : graveyard_) tree_.destroy(id);
+    graveyard_.clear();
 }
 
 Status Store::write_meta(TdbFile& tdb) const {
@@ -248,6 +256,7 @@ unsigned Store::wanted_hash_size() const {
 
 Status Store::merge() {
     if (pending()) return make_error("store: merge with uncommitted changes", EBUSY);
+    collect();  // nothing removed may be written back
     if (!tdb_) return {};
     if (!merge_due() && dirty_.empty() && !rebuild_ && dirty_specials_.empty() &&
         dirty_domains_.empty())
@@ -306,7 +315,8 @@ void Store::forget_merged() {
     dirty_domains_.clear();
 }
 
-std::string Store::check() const {
+std::string Store::check() {
+    collect();  // committed removals are gone
     if (!tdb_) return "";
     std::vector<std::string> problems;
     auto note = [&](std::string line) {
@@ -321,6 +331,7 @@ std::string Store::check() const {
         auto read = Journal::read(journal_->path(), store_id_, image->applied_,
                                   [&](std::uint64_t, std::string_view p) { return image->apply_record(p); });
         image->settle();
+        image->collect();
         if (!read) s = std::move(read).error();
         else if (read->last_seq != seq_)
             note(cat("a restart would load up to journal record ", read->last_seq,
