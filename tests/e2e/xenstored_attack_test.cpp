@@ -344,6 +344,64 @@ TEST_F(XenstoredAttack, NoReplyOrEventLeavesBeforeTheCommit) {
     ::close(go);
 }
 
+// Issue 14: requests that arrive together are committed together (one
+// journal record) - and when that commit fails, each is answered exactly
+// as if it had been committed alone: here the first write does not fit
+// (ENOSPC), the read after it sees that, the second write fits.
+TEST_F(XenstoredAttack, FailedBatchIsAnsweredRequestByRequest) {
+    std::string hook = root_ / "/hook";
+    ASSERT_EQ(::mkdir(hook.c_str(), 0755), 0);
+    for (const char* f : {"/at", "/go"}) {
+        ASSERT_EQ(::mkfifo((hook + f).c_str(), 0666), 0);
+        ASSERT_EQ(::chmod((hook + f).c_str(), 0666), 0);
+    }
+    int at = ::open((hook + "/at").c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    int go = ::open((hook + "/go").c_str(), O_RDWR | O_CLOEXEC);
+    ASSERT_GE(at, 0);
+    ASSERT_GE(go, 0);
+    start({}, {{"XENSTORED_TEST_COMMIT_HOOK", hook}});
+    auto held = [&] {
+        pollfd p{at, POLLIN, 0};
+        if (::poll(&p, 1, 20000) != 1) return false;
+        char c;
+        return ::read(at, &c, 1) == 1;
+    };
+    auto say = [&](char c) { ASSERT_EQ(::write(go, &c, 1), 1); };
+    XsClient watcher(daemon_->socket());
+    ASSERT_TRUE(watcher.call(XS_WATCH, nul_join({"/p", "w"})));
+    ASSERT_EQ(watcher.event(), "/p w");
+    XsClient c(daemon_->socket());
+    // One send: the daemon reads all three in one pass.
+    std::string batch;
+    xs_append(batch, XS_WRITE, 1, 0, std::string("/p/a\0one", 8));
+    xs_append(batch, XS_READ, 2, 0, nul_join({"/p/a"}));
+    xs_append(batch, XS_WRITE, 3, 0, std::string("/p/b\0two", 8));
+    ASSERT_TRUE(c.send_raw(batch));
+    ASSERT_TRUE(held()) << daemon_->log();  // the batch's commit
+    EXPECT_EQ(c.readable_now(), 0u);
+    say('f');
+    ASSERT_TRUE(held()) << daemon_->log();  // the first write, alone
+    EXPECT_EQ(c.readable_now(), 0u);
+    say('f');
+    ASSERT_TRUE(held()) << daemon_->log();  // the second write, alone
+    say('c');
+    auto r1 = c.reply(), r2 = c.reply(), r3 = c.reply();
+    ASSERT_TRUE(r1 && r2 && r3);
+    EXPECT_EQ(r1->req_id, 1u);
+    EXPECT_EQ(r1->error(), "ENOSPC");
+    EXPECT_EQ(r2->req_id, 2u);
+    EXPECT_EQ(r2->error(), "ENOENT");
+    EXPECT_EQ(r3->req_id, 3u);
+    EXPECT_EQ(r3->type, XS_WRITE) << r3->error();
+    EXPECT_EQ(watcher.event(), "/p/b w");  // none for /p/a
+    ASSERT_TRUE(c.send(XS_READ, nul_join({"/p/a"})));
+    ASSERT_TRUE(c.reply());  // a read commits nothing: no hook
+    EXPECT_EQ(c.read("/p/b"), "two");
+    EXPECT_EQ(count(daemon_->log(), "cannot commit the store"), 1u) << daemon_->log();
+    ::close(at);
+    ::close(go);
+}
+
 // Issue 12 item 9: the file system under the store fills up. Each write
 // that needs room is answered ENOSPC and rolled back; reads and the
 // writes that fit go on; acknowledged data stays; one log line; once
