@@ -156,10 +156,6 @@ void fire_changed(Context& ctx, std::string_view path, std::span<const Perm> old
     if (path != "/")
         if (std::optional<NodeView> parent = ctx.store.find(parent_of(path)))
             perms.parent = parent->perms;
-    fire_event(ctx, path, perms, exact);
-}
-
-void fire_event(Context& ctx, std::string_view path, const EventPerms& perms, bool exact) {
     if (exact) ctx.watches.fire_exact(path, perms, ctx.deliver);
     else ctx.watches.fire(path, perms, ctx.deliver);
 }

@@ -48,7 +48,5 @@ void dispatch(Context& ctx, Connection& conn, const XsMessage& msg);
 void fire_changed(Context& ctx, std::string_view path, std::span<const Perm> old,
                   bool exact = false);
 void fire_special(Context& ctx, std::string_view name);
-// Fires with permissions the caller collected (a removed node's).
-void fire_event(Context& ctx, std::string_view path, const EventPerms& perms, bool exact);
 
 }  // namespace xvm::xs

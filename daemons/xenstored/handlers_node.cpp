@@ -2,8 +2,10 @@
 // DIRECTORY_PART, GET_PERMS, SET_PERMS. Outside a transaction, changes
 // fire watches at once (the events wait in the output queues until the
 // batch is committed); inside one they fire when it commits.
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
+#include <optional>
 
 #include "lib/base/format.h"
 #include "daemons/xenstored/path.h"
@@ -118,26 +120,20 @@ int do_rm(Request& r) {
         return ENOSPC;
     // Xen's delnode_sub: as each node goes (children first, while it and
     // its parent can still be seen), the root fires like a change and every
-    // node below it only the watches on exactly that node. Nodes below with
-    // no watch on them are not visited for it (a 100,000-node removal).
+    // node below it only the watches on exactly that node. Only nodes that
+    // are watched need visiting for it (the root is, for the watches above
+    // it): with a small watch table they are named, so a 100,000-node
+    // removal does not spell out every path.
     const std::string& root = *path;
-    bool below = r.ctx.watches.any_below(root);
     RemovedFn fire = [&r, &root](const std::string& p, std::span<const Perm>) {
         changed(r, p, p != root);
     };
-    // Without that walk the root's event needs its permissions and its
-    // parent's from before the removal.
-    EventPerms before;
-    Perms mine(node->perms.begin(), node->perms.end()), parents;
-    if (!below && !r.tx) {
-        std::optional<NodeView> up = r.tree().get(parent_of(root));
-        if (up) parents.assign(up->perms.begin(), up->perms.end());
-        before = EventPerms{{}, mine, parents};
-    }
-    Status s = r.tree().remove(*path, below ? fire : RemovedFn());
+    std::optional<std::vector<std::string>> watched =
+        r.ctx.watches.paths_at_or_below(root, 64);
+    if (watched && std::find(watched->begin(), watched->end(), root) == watched->end())
+        watched->push_back(root);
+    Status s = r.tree().remove(root, fire, watched ? &*watched : nullptr);
     if (!s) return s.error().code;
-    if (!below && r.tx) r.tx->queue_event(root, false);
-    else if (!below) fire_event(r.ctx, root, before, false);
     r.ok();
     return 0;
 }

@@ -116,19 +116,32 @@ std::size_t Store::count_subtree(NodeId id, int delta) {
 }
 
 // Children first; `path` is the node's path on entry and on return.
-void Store::remove_walk(NodeId id, std::string& path, const RemovedFn& removed, bool record) {
+// Reports every node, or with `hits` only those; records every path for
+// the merge when `record`.
+void Store::remove_walk(NodeId id, std::string& path, const RemovedFn& removed,
+                        const std::vector<NodeId>* hits, bool record) {
     for (NodeId c = tree_.first_child(id); c != kNoNode; c = tree_.next_sibling(c)) {
         std::size_t len = path.size();
         if (path != "/") path += '/';
         path.append(tree_.name(c));
-        remove_walk(c, path, removed, record);
+        remove_walk(c, path, removed, hits, record);
         path.resize(len);
     }
-    if (removed) removed(path, tree_.perms(id));
+    if (removed && (!hits || std::find(hits->begin(), hits->end(), id) != hits->end()))
+        removed(path, tree_.perms(id));
     if (record) deleted_.push_back(path);
 }
 
-Status Store::remove(const std::string& path, const RemovedFn& removed) {
+// The same order without building paths: for a few reported nodes in a
+// subtree too large to spell out.
+void Store::report_walk(NodeId id, const RemovedFn& removed, const std::vector<NodeId>& hits) {
+    for (NodeId c = tree_.first_child(id); c != kNoNode; c = tree_.next_sibling(c))
+        report_walk(c, removed, hits);
+    if (std::find(hits.begin(), hits.end(), id) != hits.end()) removed(tree_.path(id), tree_.perms(id));
+}
+
+Status Store::remove(const std::string& path, const RemovedFn& removed,
+                     const std::vector<std::string>* only) {
     NodeId id = tree_.find(path);
     if (id == kNoNode || id == tree_.root()) return make_error(cat("cannot remove ", path), EINVAL);
     std::size_t before = tree_.size();
@@ -143,9 +156,15 @@ Status Store::remove(const std::string& path, const RemovedFn& removed) {
         deleted_committed_ = 0;
     }
     bool record = !rebuild_;
-    if (removed || record) {
+    std::vector<NodeId> hits;
+    if (removed && only)
+        for (const std::string& p : *only)
+            if (NodeId hit = tree_.find(p); hit != kNoNode && is_child_of(p, path)) hits.push_back(hit);
+    if (record || (removed && !only)) {
         std::string at = path;
-        remove_walk(id, at, removed, record);
+        remove_walk(id, at, removed, only ? &hits : nullptr, record);
+    } else if (removed && !hits.empty()) {
+        report_walk(id, removed, hits);
     }
     NodeId parent = tree_.parent(id);
     tree_.detach(id);

@@ -106,8 +106,10 @@ public:
     virtual Status put(const std::string& path, std::string_view value,
                        std::span<const Perm> perms) = 0;
     // Removes `path` and everything below it, reporting each node
-    // (children first, as Xen's delnode_sub) when `removed` is set.
-    virtual Status remove(const std::string& path, const RemovedFn& removed) = 0;
+    // (children first, as Xen's delnode_sub) when `removed` is set - or,
+    // with `only`, just the nodes at those paths, in the same order.
+    virtual Status remove(const std::string& path, const RemovedFn& removed,
+                          const std::vector<std::string>* only = nullptr) = 0;
 };
 
 class Store : public Tree {
@@ -123,7 +125,8 @@ public:
     std::optional<NodeView> find(std::string_view path) const;
     Status put(const std::string& path, std::string_view value,
                std::span<const Perm> perms) override;
-    Status remove(const std::string& path, const RemovedFn& removed) override;
+    Status remove(const std::string& path, const RemovedFn& removed,
+                  const std::vector<std::string>* only = nullptr) override;
 
     // Makes every change so far durable (one journal record); only then may
     // replies go out. On failure nothing of it is durable and memory is
@@ -195,7 +198,9 @@ private:
     void touch_parent(NodeId parent);
     void count_owner(std::span<const Perm> perms, int delta);
     std::size_t count_subtree(NodeId id, int delta);
-    void remove_walk(NodeId id, std::string& path, const RemovedFn& removed, bool record);
+    void remove_walk(NodeId id, std::string& path, const RemovedFn& removed,
+                     const std::vector<NodeId>* hits, bool record);
+    void report_walk(NodeId id, const RemovedFn& removed, const std::vector<NodeId>& hits);
     void mark_dirty(NodeId id);
     void record_domain_undo(DomainId dom);
     // Redo: the journal record of the pending commit.

@@ -85,6 +85,28 @@ TEST_F(StoreTest, RemoveReportsEveryNode) {
     EXPECT_EQ(s->check(), "");
 }
 
+// With `only`, just the named nodes are reported, in the same order
+// (children first), whether or not the removal is large.
+TEST_F(StoreTest, RemoveReportsOnlyTheNamedNodes) {
+    auto s = open(true);
+    ASSERT_TRUE(s->put("/a", "", kP));
+    for (const char* p : {"/a/b", "/a/b/c", "/a/d", "/a/d/e", "/x"}) ASSERT_TRUE(s->put(p, "", kP));
+    std::vector<std::string> only{"/a/d/e", "/a", "/a/b/c", "/x", "/a/none"};
+    std::vector<std::string> removed;
+    ASSERT_TRUE(s->remove("/a", [&](const std::string& p, std::span<const Perm>) { removed.push_back(p); },
+                          &only));
+    EXPECT_EQ(removed, (std::vector<std::string>{"/a/b/c", "/a/d/e", "/a"}));
+    ASSERT_TRUE(s->commit());
+    EXPECT_EQ(s->check(), "");
+    Transaction t(*s, 1);
+    ASSERT_TRUE(t.put("/x/y", "", kP));
+    removed.clear();
+    only = {"/x/y"};
+    ASSERT_TRUE(t.remove("/x", [&](const std::string& p, std::span<const Perm>) { removed.push_back(p); },
+                         &only));
+    EXPECT_EQ(removed, std::vector<std::string>{"/x/y"});
+}
+
 TEST_F(StoreTest, TransactionIsolationAndConflict) {
     auto s = open(true);
     ASSERT_TRUE(s->put("/a", "1", kP));

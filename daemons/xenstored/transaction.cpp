@@ -72,25 +72,28 @@ Status Transaction::put(const std::string& path, std::string_view value,
     return {};
 }
 
-void Transaction::remove_entry(const std::string& path, const RemovedFn& removed) {
+void Transaction::remove_entry(const std::string& path, const RemovedFn& removed,
+                               const std::vector<std::string>* only) {
     Entry* e = entry_for_write(path);
     if (!e) return;
     std::vector<std::string> children = e->node->children;
-    for (const std::string& name : children) remove_entry(child_path(path, name), removed);
+    for (const std::string& name : children) remove_entry(child_path(path, name), removed, only);
     e = &overlay_.find(path)->second;
-    if (removed) removed(path, e->node->perms);
+    if (removed && (!only || std::find(only->begin(), only->end(), path) != only->end()))
+        removed(path, e->node->perms);
     e->node.reset();
     e->modified = true;
 }
 
-Status Transaction::remove(const std::string& path, const RemovedFn& removed) {
+Status Transaction::remove(const std::string& path, const RemovedFn& removed,
+                           const std::vector<std::string>* only) {
     if (path == "/" || !get(path)) return make_error(cat("cannot remove ", path), EINVAL);
     if (Entry* parent = entry_for_write(std::string(parent_of(path)))) {
         auto& kids = parent->node->children;
         auto k = std::find(kids.begin(), kids.end(), base_name(path));
         if (k != kids.end()) kids.erase(k);
     }
-    remove_entry(path, removed);
+    remove_entry(path, removed, only);
     return {};
 }
 

@@ -33,7 +33,8 @@ public:
     std::optional<NodeView> get(std::string_view path) override;
     Status put(const std::string& path, std::string_view value,
                std::span<const Perm> perms) override;
-    Status remove(const std::string& path, const RemovedFn& removed) override;
+    Status remove(const std::string& path, const RemovedFn& removed,
+                  const std::vector<std::string>* only = nullptr) override;
 
     // Nodes this transaction has touched (the transaction-size quota).
     std::size_t size() const { return overlay_.size(); }
@@ -73,7 +74,8 @@ private:
     Entry& access(std::string_view path);
     static NodeView view(const Copy& c);
     Entry* entry_for_write(const std::string& path);
-    void remove_entry(const std::string& path, const RemovedFn& removed);
+    void remove_entry(const std::string& path, const RemovedFn& removed,
+                      const std::vector<std::string>* only);
     bool conflicts() const;
     Status apply_creations(const std::string& parent, const Entry& e);
 

@@ -65,11 +65,14 @@ void WatchTable::fire_exact(std::string_view path, const EventPerms& perms,
     for (const Watch* w : hits) deliver(*w, path, perms);
 }
 
-bool WatchTable::any_below(std::string_view path) const {
-    if (by_path_.size() > 64) return true;
+std::optional<std::vector<std::string>> WatchTable::paths_at_or_below(std::string_view path,
+                                                                      std::size_t limit) const {
+    if (by_path_.size() > limit) return std::nullopt;
+    std::vector<std::string> out;
     for (const auto& [watched, w] : by_path_)
-        if (watched.size() > path.size() && is_child_of(watched, path)) return true;
-    return false;
+        if (is_child_of(watched, path) && std::find(out.begin(), out.end(), watched) == out.end())
+            out.push_back(watched);
+    return out;
 }
 
 }  // namespace xvm::xs

@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -63,9 +64,10 @@ public:
     // Fires only the watches on exactly `path`.
     void fire_exact(std::string_view path, const EventPerms& perms, const Deliver& deliver) const;
 
-    // Whether a watch may lie strictly below `path` (exact: none does when
-    // false; a large table answers true without looking).
-    bool any_below(std::string_view path) const;
+    // The watched paths at or below `path`, when there are at most `limit`
+    // watches in the table (nullopt: too many to look through).
+    std::optional<std::vector<std::string>> paths_at_or_below(std::string_view path,
+                                                              std::size_t limit) const;
 
     std::size_t size() const { return by_path_.size(); }
 

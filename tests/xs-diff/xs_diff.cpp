@@ -9,8 +9,12 @@
 // normalisation (transaction ids and DIRECTORY_PART generations are each
 // daemon's own numbers). Differences that are deliberate are listed in
 // kExceptions with the reason; anything else fails.
-//   xs-diff --ours BIN --shim SO [--seed N] [--random-cases N] [--steps N] [-v]
-// Exit 0: no unlisted difference; 1: differences (printed); 2: set-up.
+//   xs-diff --ours BIN --shim SO [--seed N] [--random-cases N] [--steps N]
+//           [--max-seconds S] [--only CASE] [-v]
+// Random cases stop early once S seconds have passed (CI bounds its time
+// this way; the sequence for a seed is fixed, only its length varies).
+// Exit 0: no unlisted difference; 1: differences (printed); 2: set-up;
+// 77: cannot run here (not root, or no cxenstored) - ctest's "skipped".
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -64,6 +68,29 @@ constexpr Exception kExceptions[] = {
     {XS_RELEASE, "depends on INTRODUCE"},
     {XS_RESUME, "depends on INTRODUCE"},
     {XS_SET_TARGET, "depends on INTRODUCE"},
+};
+
+// Deliberate differences this tool does not exercise (it talks to both
+// daemons as root, over the read-write socket, without restarts); listed
+// so the exception list is complete.
+constexpr const char* kNotCompared[] = {
+    "socket_ro: ours serves a read-only socket (EROFS for every modification, DESIGN.md "
+    "section 1); Xen 4.17 has none (dropped in 4.16)",
+    "peer checks: ours admits a peer holding xvm_control or virt_manage on a mode 0666 socket "
+    "and answers others EACCES (DESIGN.md section 2); Xen's socket is root's, mode 0600",
+    "restarts: ours keeps the store across a restart or kill -9 (tdb and journal) and maps "
+    "introduced domains' rings again; Xen 4.17 starts empty",
+};
+// And two rules of comparison: an event identical to one still queued
+// for the connection is dropped by both, but Xen compares with everything
+// unsent (which depends on when the client reads) and we with what the
+// same request queued - the tool reads every event before the next
+// request, where both agree; and a case in which Xen answers EIO inside a
+// transaction (xen_corrupt() below) is compared only up to that step.
+constexpr const char* kRules[] = {
+    "duplicate events: dropped within a request (Xen: while unsent); compared with every "
+    "event read before the next request",
+    "Xen EIO in a transaction (its 'corrupt' path): the case is compared up to that step",
 };
 
 bool excepted(std::uint32_t type) {
@@ -476,7 +503,7 @@ std::vector<Step> random_case(std::mt19937& rng, int steps) {
     for (int i = 0; i < steps; ++i) {
         int c = rng() % kConns;
         bool tx = rng() % 4 == 0;
-        switch (rng() % 12) {
+        switch (rng() % 14) {
             case 0: case 1: s.push_back({c, XS_WRITE, path() + std::string(1, '\0') + std::to_string(rng() % 100), tx}); break;
             case 2: s.push_back({c, XS_MKDIR, z({path()}), tx}); break;
             case 3: s.push_back({c, XS_RM, z({path()}), tx}); break;
@@ -487,6 +514,8 @@ std::vector<Step> random_case(std::mt19937& rng, int steps) {
             case 8: s.push_back({c, XS_TRANSACTION_START, z({""})}); break;
             case 9: s.push_back({c, XS_TRANSACTION_END, z({rng() % 3 ? "T" : "F"})}); break;
             case 10: s.push_back({c, XS_SET_PERMS, z({path(), rng() % 2 ? "n0" : "b0", "r" + std::to_string(rng() % 3)}), tx}); break;
+            case 11: s.push_back({c, XS_DIRECTORY_PART, z({path(), rng() % 2 ? "0" : "2"}), tx}); break;
+            case 12: s.push_back({c, rng() % 4 ? XS_GET_PERMS : XS_RESET_WATCHES, rng() % 4 ? z({path()}) : z({""}), tx}); break;
             default: s.push_back({c, XS_GET_PERMS, z({path()}), tx}); break;
         }
     }
@@ -501,6 +530,7 @@ int main(int argc, char** argv) {
     int random_cases = 20, steps = 60;
     bool verbose = false;
     std::string only;  // run just the case of this name (debugging)
+    double max_seconds = 0;  // 0: no limit
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
@@ -511,15 +541,21 @@ int main(int argc, char** argv) {
         else if (a == "--steps") steps = std::stoi(next());
         else if (a == "-v") verbose = true;
         else if (a == "--only") only = next();
+        else if (a == "--max-seconds") max_seconds = std::stod(next());
         else {
             std::fprintf(stderr, "xs-diff: unknown argument %s\n", a.c_str());
             return 2;
         }
     }
-    if (ours_bin.empty() || shim.empty() || ::access(kCxenstored, X_OK) != 0) {
-        std::fprintf(stderr, "xs-diff: needs --ours, --shim and %s (xen-utils-4.17)\n",
-                     kCxenstored);
+    if (ours_bin.empty() || shim.empty()) {
+        std::fprintf(stderr, "xs-diff: needs --ours and --shim\n");
         return 2;
+    }
+    if (::access(kCxenstored, X_OK) != 0 || ::geteuid() != 0) {
+        // Our daemon starts as root and drops to xvm, as in production.
+        std::fprintf(stderr, "xs-diff: skipped: needs root and %s (xen-utils-4.17)\n",
+                     kCxenstored);
+        return 77;
     }
     char tmpl[] = "/dev/shm/xs-diff-XXXXXX";
     std::string dir = ::mkdtemp(tmpl);
@@ -557,18 +593,28 @@ int main(int argc, char** argv) {
             if (!runner.run_case(name, steps_of)) ++failed;
         }
         std::mt19937 rng(seed);
+        auto began = std::chrono::steady_clock::now();
+        int random_run = 0;
         for (int i = 0; i < random_cases; ++i) {
+            if (max_seconds > 0 &&
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count() >
+                    max_seconds)
+                break;
             std::string name = "random-" + std::to_string(seed) + "-" + std::to_string(i);
             std::vector<Step> steps_of = random_case(rng, steps);
             if (!only.empty() && name != only) continue;
             ++total;
+            ++random_run;
             if (!runner.run_case(name, steps_of)) ++failed;
         }
-        std::printf("xs-diff: %d cases, %d with differences, %d stopped at a Xen EIO "
-                    "(seed %u); exceptions:\n", total, failed, runner.inconclusive, seed);
+        std::printf("xs-diff: %d cases (%d random of seed %u, %d steps each), %d with "
+                    "differences, %d stopped at a Xen EIO; exceptions:\n",
+                    total, random_run, seed, steps, failed, runner.inconclusive);
         std::printf("  (errors) %s\n", kStaleErrnoReason);
         for (const Exception& e : kExceptions)
             std::printf("  %s: %s\n", std::string(xvm::xs_type_name(e.type)).c_str(), e.reason);
+        for (const char* rule : kRules) std::printf("  (rule) %s\n", rule);
+        for (const char* d : kNotCompared) std::printf("  (not exercised) %s\n", d);
         rc = failed ? 1 : 0;
     }
     for (pid_t p : {ours.pid, cx.pid})
