@@ -29,7 +29,7 @@ cp "$top/privileges/priv_groups" "$top/privileges/priv_caps" "$top/privileges/da
 XVM_ROOT=$R taskset -c $cpu "$build/daemons/xenstored/xenstored" -N --new-store 2>"$work/ours.log" &
 echo $! > "$work/ours.pid"
 wait_socket "$R/var/run/xenstored/socket"
-bench ours "$R/var/run/xenstored/socket" "$(cat "$work/ours.pid")" "$@"
+bench ours "$R/var/run/xenstored/socket" "$(cat "$work/ours.pid")" --store-dir "$R/var/run/xenstored" "$@"
 
 # cxenstored
 D=$work/c; mkdir -p "$D"

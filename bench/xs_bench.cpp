@@ -4,7 +4,7 @@
 // echo server (forked here) with the same message, in the same run, and
 // reported as a ratio, so machines and runs can be compared.
 //   xs_bench --socket PATH [--pid SERVER_PID] [--seconds S] [--cpu N]
-//            [--only NAME[,NAME...]] [--skip NAME[,...]]
+//            [--only NAME[,NAME...]] [--skip NAME[,...]] [--store-dir DIR]
 #include <getopt.h>
 #include <sched.h>
 #include <sys/socket.h>
@@ -208,6 +208,17 @@ double cpu_us(pid_t pid) {
     return ticks * 1e6 / ::sysconf(_SC_CLK_TCK);
 }
 
+// Bytes allocated to the regular files in `dir` (tmpfs: memory too).
+long files_kib(const std::string& dir) {
+    if (dir.empty()) return -1;
+    std::string cmd = "du -sk '" + dir + "' 2>/dev/null";
+    FILE* p = ::popen(cmd.c_str(), "r");
+    long kib = -1;
+    if (p && std::fscanf(p, "%ld", &kib) != 1) kib = -1;
+    if (p) ::pclose(p);
+    return kib;
+}
+
 long rss_kib(pid_t pid) {
     std::ifstream in("/proc/" + std::to_string(pid) + "/status");
     std::string line;
@@ -218,6 +229,7 @@ long rss_kib(pid_t pid) {
 
 struct Bench {
     std::string sock, echo;
+    std::string store_dir;  // the daemon's files (ours: tdb and journal on tmpfs)
     pid_t server = 0;
     std::set<std::string> only, skip;
     double cpu_mark = 0;  // server CPU at the start of the current row
@@ -326,6 +338,7 @@ void Bench::big_store() {
     };
     settle();
     long before = server ? rss_kib(server) : -1;
+    long files_before = files_kib(store_dir);
     mark();
     Conn c(sock);
     auto t0 = Clock::now();
@@ -342,9 +355,14 @@ void Bench::big_store() {
     g_ops += kNodes;
     double cpu = cpu_per_op(kNodes);  // settles: the store is on disk now
     long after = server ? rss_kib(server) : -1;
-    char note[160];
+    char note[200];
     std::snprintf(note, sizeof note, "%.2f s; RSS +%ld KiB = %.0f B/node", secs, after - before,
                   (after - before) * 1024.0 / kNodes);
+    if (long files = files_kib(store_dir); files >= 0) {
+        std::size_t used = std::strlen(note);
+        std::snprintf(note + used, sizeof note - used, "; store files %ld KiB = %.0f B/node",
+                      files - files_before, (files - files_before) * 1024.0 / kNodes);
+    }
     row("populate 100000 nodes", kNodes / secs, 0, note, cpu);
 
     rtt("write 1 B in 100k-node store", XS_WRITE, "/bench/w1" + std::string(1, '\0') + "x",
@@ -511,6 +529,7 @@ int main(int argc, char** argv) {
     static const option opts[] = {{"socket", 1, nullptr, 's'}, {"pid", 1, nullptr, 'p'},
                                   {"seconds", 1, nullptr, 't'}, {"cpu", 1, nullptr, 'c'},
                                   {"only", 1, nullptr, 'o'},   {"skip", 1, nullptr, 'k'},
+                                  {"store-dir", 1, nullptr, 'd'},
                                   {nullptr, 0, nullptr, 0}};
     int o;
     while ((o = getopt_long(argc, argv, "", opts, nullptr)) != -1) {
@@ -520,6 +539,7 @@ int main(int argc, char** argv) {
         else if (o == 'c') cpu = std::atoi(optarg);
         else if (o == 'o') b.only = split(optarg);
         else if (o == 'k') b.skip = split(optarg);
+        else if (o == 'd') b.store_dir = optarg;
         else return 1;
     }
     if (b.sock.empty()) {

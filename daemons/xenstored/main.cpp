@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
     Result<PrivDb> privdb = PrivDb::load_installed();
     if (!privdb) return kit::exit_config(privdb.error());
     auto start = kit::DaemonStart::begin({.daemon = "xenstored",
-                                          .run_dirs = {{c.run_dir, 0755, {"tdb"}}},
+                                          .run_dirs = {{c.run_dir, 0755, {"tdb", "tdb.journal"}}},
                                           .open_files = kWantedFiles,
                                           .background = !c.no_fork,
                                           .drop = c.drop_privileges,

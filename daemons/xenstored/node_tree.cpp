@@ -111,6 +111,24 @@ std::size_t NodeTree::copy_children(NodeId id, char* out, std::size_t room) cons
     return static_cast<std::size_t>(out - start);
 }
 
+std::size_t NodeTree::copy_children_cached(NodeId id, char* out, std::size_t room) const {
+    std::uint64_t gen = slot(id).gen;
+    for (const CachedList& c : lists_) {
+        if (c.id != id || c.gen != gen) continue;
+        if (c.list.size() > room) return kNoRoom;
+        copy(out, c.list);
+        return c.list.size();
+    }
+    std::size_t size = copy_children(id, out, room);
+    if (size != kNoRoom && size >= kCacheFrom) {
+        CachedList& c = lists_[next_list_++ % kCachedLists];
+        c.id = id;
+        c.gen = gen;
+        c.list.assign(out, size);
+    }
+    return size;
+}
+
 void NodeTree::set_marked(NodeId id, bool on) {
     Slot& s = slot(id);
     s.flags = on ? (s.flags | kMarked) : (s.flags & ~kMarked);

@@ -78,6 +78,11 @@ public:
     std::size_t children_bytes(NodeId id) const;
     std::size_t copy_children(NodeId id, char* out, std::size_t room) const;
 
+    // copy_children() for a large directory listed again unchanged: a few
+    // lists are kept, each valid while the node's generation is the one it
+    // was made at (every change of a children list gives a new one).
+    std::size_t copy_children_cached(NodeId id, char* out, std::size_t room) const;
+
     // The local user (uid) who created the node, if one did (quota-user-nodes).
     bool has_creator(NodeId id) const { return slot(id).creator != 0; }
     std::uint32_t creator(NodeId id) const { return slot(id).creator - 1; }
@@ -139,6 +144,16 @@ private:
     void index_remove(NodeId id);
     void grow_index();
     static std::uint32_t key_hash(NodeId parent, std::string_view name);
+
+    struct CachedList {
+        NodeId id = kNoNode;
+        std::uint64_t gen = 0;
+        std::string list;
+    };
+    static constexpr std::size_t kCachedLists = 8;
+    static constexpr std::size_t kCacheFrom = 64;  // bytes of names worth caching
+    mutable CachedList lists_[kCachedLists];
+    mutable std::size_t next_list_ = 0;
 
     std::vector<Slot*> chunks_;
     std::vector<NodeId> buckets_;

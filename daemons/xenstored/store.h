@@ -70,7 +70,7 @@ struct NodeView {
         return size;
     }
     std::size_t copy_children(char* out, std::size_t room) const {
-        if (!names) return tree->copy_children(id, out, room);
+        if (!names) return tree->copy_children_cached(id, out, room);
         std::size_t size = children_bytes();
         if (size > room) return NodeTree::kNoRoom;
         for (const std::string& n : *names) {

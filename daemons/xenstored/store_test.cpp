@@ -107,6 +107,46 @@ TEST_F(StoreTest, RemoveReportsOnlyTheNamedNodes) {
     EXPECT_EQ(removed, std::vector<std::string>{"/x/y"});
 }
 
+// DIRECTORY's list of a large directory is cached by generation: every
+// change of the list, a rollback and a transaction show through.
+TEST_F(StoreTest, ListingsFollowEveryChange) {
+    auto s = open(true);
+    auto listing = [&](std::string_view path) {
+        std::optional<NodeView> v = s->find(path);
+        std::string buf(4096 + NodeTree::kCopySlack, '\0');
+        buf.resize(v->copy_children(buf.data(), 4096));
+        return buf;
+    };
+    ASSERT_TRUE(s->put("/d", "", kP));
+    std::string expect;
+    for (int i = 0; i < 40; ++i) {
+        std::string name = "child-" + std::to_string(i);
+        ASSERT_TRUE(s->put("/d/" + name, "", kP));
+        expect += name + std::string(1, '\0');
+    }
+    ASSERT_TRUE(s->commit());
+    EXPECT_EQ(listing("/d"), expect);
+    EXPECT_EQ(listing("/d"), expect);  // from the cache
+    ASSERT_TRUE(s->put("/d/new", "", kP));
+    EXPECT_EQ(listing("/d"), expect + "new" + std::string(1, '\0'));
+    s->rollback();
+    EXPECT_EQ(listing("/d"), expect);
+    ASSERT_TRUE(s->put("/d/child-0", "value", kP));  // the node's value: the list stays
+    EXPECT_EQ(listing("/d"), expect);
+    ASSERT_TRUE(s->remove("/d/child-0", nullptr));
+    ASSERT_TRUE(s->commit());
+    EXPECT_EQ(listing("/d"), expect.substr(8));
+    Transaction t(*s, 1);
+    ASSERT_TRUE(t.put("/d/tx", "", kP));
+    std::vector<Transaction::Event> events;
+    ASSERT_TRUE(t.commit(events));
+    EXPECT_EQ(listing("/d"), expect.substr(8) + "tx" + std::string(1, '\0'));
+    // Small lists are not cached, and a list longer than the room is refused.
+    std::optional<NodeView> v = s->find("/d");
+    std::string buf(10 + NodeTree::kCopySlack, '\0');
+    EXPECT_EQ(v->copy_children(buf.data(), 10), NodeTree::kNoRoom);
+}
+
 TEST_F(StoreTest, TransactionIsolationAndConflict) {
     auto s = open(true);
     ASSERT_TRUE(s->put("/a", "1", kP));
