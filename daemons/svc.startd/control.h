@@ -1,10 +1,10 @@
 // svc.startd's control socket (smf_control.h has the wire format). Each
 // connection carries one request; the peer's identity comes from
 // SO_PEERCRED at accept, never from the message. Root may do anything;
-// other users need the RBAC authorization the target names
-// (action_authorization for svcadm actions, value_authorization for
-// property changes, solaris.smf.modify for adding or deleting groups), and
-// every refusal is logged with uid, pid and operation.
+// other users need an RBAC authorization the rules of lib/smf/smf_auth.h
+// accept for the target, and every refusal is logged with uid, pid and
+// operation. Users read read-protected values here too: their copy of
+// the repository withholds them.
 #pragma once
 
 #include <map>
@@ -15,13 +15,10 @@
 #include "lib/priv/priv_db.h"
 #include "daemons/svc.startd/restarter.h"
 #include "lib/smf/smf_actions.h"
+#include "lib/smf/smf_auth.h"
 #include "lib/priv/ucred.h"
 
 namespace xvm::startd {
-
-// The authorization `request` needs on `entity`'s configuration: any one
-// of the returned names suffices. Empty: only root may do it.
-std::vector<std::string> required_authorizations(const smf::Request& request, const smf::PgSet& composed);
 
 class ControlServer {
 public:
@@ -40,7 +37,11 @@ private:
     Status on_accept();
     Status on_readable(int fd);
     Status authorize(const PeerCred& peer, const smf::Request& request);
+    Status check(const PeerCred& peer, const smf::Needed& needed, const std::string& entity);
+    Result<std::string> read_group(const PeerCred& peer, const smf::Request& request);
     void finish(int fd, const Status& result);
+    void finish_value(int fd, const std::string& payload);
+    void reply(int fd, const std::string& text);
 
     EventLoop& loop_;
     Restarter& restarter_;

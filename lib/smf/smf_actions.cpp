@@ -63,7 +63,7 @@ Status apply_property(Repository& repo, const Request& r) {
             if (auto st = check_name("property group type", a[1]); !st) return st;
             if (set.find(a[0])) return make_error(cat("property group ", a[0], " already exists"), EEXIST);
             bool persistent = a.size() < 3 || a[2] != "NP";
-            set.pgs.push_back(PropertyGroup{a[0], a[1], persistent, {}});
+            set.pgs.push_back(PropertyGroup{a[0], a[1], persistent, false, {}});
             return {};
         }
         if (auto st = need(1); !st) return st;
@@ -92,6 +92,7 @@ RequestKind kind_of(std::string_view verb) {
     if (verb == "setprop" || verb == "delprop" || verb == "addpg" || verb == "delpg")
         return RequestKind::Property;
     if (verb == "notify") return RequestKind::Notify;
+    if (verb == "read") return RequestKind::Read;
     return RequestKind::Unknown;
 }
 
@@ -133,6 +134,8 @@ Status apply_request(Repository& repo, const Request& r) {
         return {};
     case RequestKind::Property:
         return apply_property(repo, r);
+    case RequestKind::Read:
+        return make_error("a read changes nothing; svc.startd answers it");
     case RequestKind::Unknown:
         return make_error(cat("unknown request \"", r.verb, "\""));
     case RequestKind::Action:

@@ -21,13 +21,15 @@ namespace xvm::smf {
 //   setprop pg prop type value...      addpg pg type [P|NP]
 //   delprop pg [prop]                  delpg pg
 //   notify                             (nothing to apply; wake startd)
+//   read view pg                       (svc.startd only: the values of a
+//                                       read-protected group, smf_control.h)
 struct Request {
     std::string verb;
     std::string entity;
     std::vector<std::string> args;
 };
 
-enum class RequestKind { Action, Property, Notify, Unknown };
+enum class RequestKind { Action, Property, Notify, Read, Unknown };
 RequestKind kind_of(std::string_view verb);
 
 // Applies a request in one transaction; nothing changes on error. Errors

@@ -194,7 +194,7 @@ const Property* PgSet::find(std::string_view pg, std::string_view prop) const {
 
 PropertyGroup& PgSet::get_or_add(std::string_view pg, std::string_view type, bool persistent) {
     if (PropertyGroup* g = find(pg)) return *g;
-    pgs.push_back(PropertyGroup{std::string(pg), std::string(type), persistent, {}});
+    pgs.push_back(PropertyGroup{std::string(pg), std::string(type), persistent, false, {}});
     return pgs.back();
 }
 
@@ -212,6 +212,7 @@ PgSet compose(const PgSet& service, const PgSet& instance) {
     PgSet out = instance;
     for (const PropertyGroup& sg : service.pgs) {
         PropertyGroup& g = out.get_or_add(sg.name, sg.type, sg.persistent);
+        g.withheld = g.withheld || sg.withheld;  // a composed group is only as readable as its parts
         for (const Property& p : sg.props)
             if (g.find(p.name) == nullptr) g.props.push_back(p);
     }
@@ -273,7 +274,7 @@ Result<std::vector<std::string>> split_words(std::string_view line) {
 std::string encode(const PgSet& set) {
     std::string out;
     for (const PropertyGroup& g : set.pgs) {
-        out += cat("pg ", g.name, " ", g.type, g.persistent ? " P" : " NP", "\n");
+        out += cat("pg ", g.name, " ", g.type, g.persistent ? " P" : " NP", g.withheld ? " withheld" : "", "\n");
         for (const Property& p : g.props) {
             out += cat("prop ", p.name, " ", type_name(p.type));
             for (const std::string& v : p.values) out += " " + quote(v);
@@ -297,9 +298,12 @@ Result<PgSet> decode(std::string_view text) {
         auto& w = *words;
         // Only records in encode()'s canonical form are accepted: the line
         // rebuilt from what was parsed must be the line itself.
-        if (w.size() == 4 && w[0] == "pg" && check_name("group", w[1]) && check_name("group type", w[2]) &&
-            line == cat("pg ", w[1], " ", w[2], " ", w[3]) && (w[3] == "P" || w[3] == "NP")) {
-            set.pgs.push_back(PropertyGroup{w[1], w[2], w[3] == "P", {}});
+        bool withheld = w.size() == 5 && w[4] == "withheld";
+        if ((w.size() == 4 || withheld) && w[0] == "pg" && check_name("group", w[1]) &&
+            check_name("group type", w[2]) &&
+            line == cat("pg ", w[1], " ", w[2], " ", w[3], withheld ? " withheld" : "") &&
+            (w[3] == "P" || w[3] == "NP")) {
+            set.pgs.push_back(PropertyGroup{w[1], w[2], w[3] == "P", withheld, {}});
             cur = &set.pgs.back();
         } else if (w.size() >= 3 && w[0] == "prop" && cur != nullptr && check_name("property", w[1])) {
             auto type = type_from_name(w[2]);

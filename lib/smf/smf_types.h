@@ -54,6 +54,9 @@ struct PropertyGroup {
     std::string name;
     std::string type;  // application, framework, dependency, method, ...
     bool persistent = true;  // false: kept out of snapshots, emptied at boot
+    // In the public copy of the repository: the group is read-protected
+    // and its properties are listed without their values.
+    bool withheld = false;
     std::vector<Property> props;
 
     Property* find(std::string_view prop);
@@ -85,8 +88,9 @@ PgSet compose(const PgSet& service, const PgSet& instance);
 PgSet persistent_only(const PgSet& set);
 
 // The repository's record encoding: one line per group and property,
-// readable with tdbdump:
-//   pg config application P
+// readable with tdbdump ("withheld" marks a group whose values the
+// public copy leaves out):
+//   pg config application P [withheld]
 //   prop dom0-min-mem integer 196
 //   prop vnc-listen astring "127.0.0.1"
 // Values of string types are quoted with \" \\ \n \t escapes.
