@@ -7,11 +7,13 @@
 #include <getopt.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "lib/base/format.h"
+#include "lib/smf/smf_control.h"
 #include "lib/smf/smf_fmri.h"
 #include "lib/smf/smf_operands.h"
 #include "lib/smf/smf_repo.h"
@@ -40,12 +42,34 @@ std::string escape(const smf::Property& p, const std::string& v) {
     return out;
 }
 
+std::string view_name(const Options& o) {
+    switch (o.view) {
+    case View::Running: return "running";
+    case View::Composed: return "composed";
+    case View::Current: return "current";
+    case View::Snapshot: return "snapshot/" + o.snapshot;
+    }
+    return "running";
+}
+
 Result<smf::PgSet> load(smf::Repository& repo, const std::string& entity, const Options& o) {
-    bool instance = entity.find(':') != std::string::npos;
-    if (!instance || o.view == View::Current) return repo.current(entity);
-    if (o.view == View::Composed) return repo.composed_current(entity);
-    if (o.view == View::Snapshot) return repo.snapshot(entity, o.snapshot);
-    return repo.running_view(entity);
+    return repo.view(entity, view_name(o));
+}
+
+// Users other than root read a copy that withholds the values of
+// read-protected groups; svc.startd hands them over to those allowed.
+// svcprop.c: a denied value dies with "Permission denied." when -p named
+// it, and prints as no values otherwise.
+bool reveal(smf::Repository& repo, smf::PgSet& set, const std::string& entity, const Options& o,
+            const std::string& pg) {
+    if (!repo.is_public()) return true;
+    auto st = smf::reveal(set, entity, view_name(o), pg);
+    if (st || o.props.empty()) return true;
+    if (st.error().code != EPERM && st.error().code != EACCES)
+        std::fprintf(stderr, "svcprop: %s\n", st.error().message.c_str());
+    else if (!o.quiet)
+        std::fprintf(stderr, "svcprop: Permission denied.\n");
+    return false;
 }
 
 void print(const smf::PropertyGroup& g, const smf::Property& p, const std::string& entity, bool typed,
@@ -73,6 +97,7 @@ int show(smf::Repository& repo, const std::string& entity, const Options& o, boo
         if (!o.quiet) print(g, p, entity, typed, fmri);
     };
     if (o.props.empty()) {
+        (void)reveal(repo, *set, entity, o, "");  // denied groups print without values
         for (const smf::PropertyGroup& g : set->pgs)
             for (const smf::Property& p : g.props) emit(g, p);
         return 0;
@@ -89,6 +114,9 @@ int show(smf::Repository& repo, const std::string& entity, const Options& o, boo
             rc = 1;
             continue;
         }
+        if (g->withheld && !reveal(repo, *set, entity, o, g->name)) std::exit(1);
+        g = set->find(spec.substr(0, slash));  // revealed in place: look again
+        p = slash != std::string::npos ? g->find(spec.substr(slash + 1)) : nullptr;
         if (p) emit(*g, *p);
         else for (const smf::Property& q : g->props) emit(*g, q);
     }

@@ -36,6 +36,10 @@ ControlServer::~ControlServer() {
 
 Status ControlServer::on_accept() {
     while (true) {
+        if (conns_.size() >= kMaxClients) {
+            pause_accepting(true);
+            return {};
+        }
         auto fd = accept_unix(listen_.get());
         if (!fd) return fd.error().code == EAGAIN ? Status{} : Status(std::move(fd).error());
         auto peer = get_peer_cred(fd->get(), db_);
@@ -119,6 +123,7 @@ Status ControlServer::on_readable(int fd) {
     if (n <= 0) {
         loop_.remove_fd(fd);
         conns_.erase(fd);
+        if (!accepting_) pause_accepting(false);
         return {};
     }
     c.in.append(buf, static_cast<std::size_t>(n));
@@ -155,6 +160,18 @@ void ControlServer::finish(int fd, const Status& result) { reply(fd, smf::encode
 
 void ControlServer::finish_value(int fd, const std::string& payload) { reply(fd, smf::encode_value_reply(payload)); }
 
+void ControlServer::pause_accepting(bool pause) {
+    if (pause == !accepting_) return;
+    accepting_ = !pause;
+    if (pause) {
+        log_warnx(cat(kMaxClients, " clients on the control socket: not accepting more until one finishes"));
+        loop_.remove_fd(listen_.get());
+        return;
+    }
+    auto st = loop_.add_fd(listen_.get(), EPOLLIN, [this](std::uint32_t) { return on_accept(); });
+    if (!st) log_error(st.error());
+}
+
 void ControlServer::reply(int fd, const std::string& text) {
     // One reply per connection into an empty socket buffer; a reply larger
     // than the buffer (a big protected group) is cut off if the peer does
@@ -163,6 +180,7 @@ void ControlServer::reply(int fd, const std::string& text) {
     (void)!::write(fd, text.data(), text.size());
     loop_.remove_fd(fd);
     conns_.erase(fd);
+    if (!accepting_) pause_accepting(false);
 }
 
 }  // namespace xvm::startd

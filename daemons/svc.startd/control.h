@@ -33,6 +33,10 @@ private:
         std::uint64_t serial = 0;
     };
     static constexpr std::chrono::seconds kTimeBudget{10};
+    // Clients served at once; past it the socket is not accepted from
+    // until one finishes, so no number of clients can take the
+    // descriptors the restarter needs for its own work.
+    static constexpr std::size_t kMaxClients = 64;
     ControlServer(EventLoop& loop, Restarter& r, PrivDb db) : loop_(loop), restarter_(r), db_(std::move(db)) {}
     Status on_accept();
     Status on_readable(int fd);
@@ -42,6 +46,7 @@ private:
     void finish(int fd, const Status& result);
     void finish_value(int fd, const std::string& payload);
     void reply(int fd, const std::string& text);
+    void pause_accepting(bool pause);
 
     EventLoop& loop_;
     Restarter& restarter_;
@@ -49,6 +54,7 @@ private:
     UniqueFd listen_;
     std::map<int, Conn> conns_;
     std::uint64_t serial_ = 0;
+    bool accepting_ = true;
 };
 
 }  // namespace xvm::startd

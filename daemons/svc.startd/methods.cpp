@@ -7,9 +7,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "daemons/svc.startd/context.h"
+#include "daemons/svc.startd/spawn.h"
 #include "lib/base/format.h"
 #include "lib/base/log.h"
 #include "daemons/svc.startd/restarter.h"
@@ -33,35 +35,6 @@ bool ignores(const smf::PgSet& view, std::string_view what) {
     return v == what || v == "core,signal" || v == "signal,core";
 }
 
-// What the forked child does before exec; never returns.
-[[noreturn]] void exec_child(const smf::Contract* contract, int log_fd, const MethodContext& ctx,
-                             const std::string& command) {
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);  // svc.startd blocks signals for its signalfd
-    for (int s = 1; s < NSIG; ++s) ::signal(s, SIG_DFL);
-    ::setsid();
-    auto die = [&](const Error& e) {
-        std::string msg = cat("svc.startd: ", e.message, "\n");
-        (void)!::write(log_fd, msg.data(), msg.size());
-        ::_exit(96);  // SMF_EXIT_ERR_CONFIG: a bad method context is not retried
-    };
-    if (contract != nullptr)
-        if (auto st = contract->join(0); !st) die(st.error());
-    int devnull = ::open("/dev/null", O_RDONLY);
-    if (devnull < 0 || ::dup2(devnull, 0) < 0 || ::dup2(log_fd, 1) < 0 || ::dup2(log_fd, 2) < 0)
-        die(errno_error("cannot set up standard descriptors"));
-    if (auto st = apply_context(ctx); !st) die(st.error());
-    std::vector<char*> envp;
-    for (const std::string& e : ctx.env) envp.push_back(const_cast<char*>(e.c_str()));
-    envp.push_back(nullptr);
-    std::string line = "exec " + command;
-    char* argv[] = {const_cast<char*>("/bin/sh"), const_cast<char*>("-c"), line.data(), nullptr};
-    ::execve("/bin/sh", argv, envp.data());
-    die(errno_error("cannot execute /bin/sh"));
-    ::_exit(96);
-}
-
 }  // namespace
 
 Instance* Restarter::find(const std::string& entity) {
@@ -69,19 +42,45 @@ Instance* Restarter::find(const std::string& entity) {
     return it == instances_.end() ? nullptr : &it->second;
 }
 
-Result<pid_t> Restarter::spawn(Instance& in, const std::string& method, const std::string& command,
-                               const smf::PgSet& view, bool in_contract) {
+// The method's context, resolved before fork: an invalid one is the
+// method's failure (not retried), as on illumos.
+Result<MethodContext> Restarter::method_context(Instance& in, const std::string& method, const smf::PgSet& view) {
     auto ctx = resolve_context(ContextInput{&view, method, in.entity, &names_, &*caps_});
     if (!ctx) return std::move(ctx).error().context("invalid method context");
     for (const std::string& w : ctx->warnings) instance_log(in.entity, w);
+    return ctx;
+}
+
+// Every failure here is the restarter's (its log, its contract, fork).
+Result<Launch> Restarter::spawn(Instance& in, const MethodContext& ctx, const std::string& command, bool in_contract) {
     auto log_fd = open_log(in.entity);
     if (!log_fd) return std::move(log_fd).error();
     if (in_contract)
         if (auto st = in.contract.create(); !st) return std::move(st).error();
-    pid_t pid = ::fork();
-    if (pid < 0) return errno_error("fork");
-    if (pid == 0) exec_child(in_contract ? &in.contract : nullptr, log_fd->get(), *ctx, command);
-    return pid;
+    return spawn_method(in_contract ? &in.contract : nullptr, ctx, command, log_fd->get());
+}
+
+// A start the restarter could not carry out (fork, descriptors, its
+// contract): the instance stays offline and is tried again after a
+// growing pause; the service's failure count and restart-rate record are
+// left as they were.
+void Restarter::retry_later(Instance& in, std::string_view method, const std::string& why) {
+    if (!in.starts.empty()) in.starts.pop_back();  // this attempt did not start anything
+    auto pause = std::chrono::seconds(std::min(1 << std::min(in.spawn_retries, 5), 30));
+    ++in.spawn_retries;
+    instance_log(in.entity, cat("Could not run \"", method, "\" method: ", why, ". Retrying in ", pause.count(),
+                                " seconds."));
+    log_warnx(cat("svc:/", in.entity, ": cannot run the ", method, " method (", why, "); retrying in ",
+                  pause.count(), " s"));
+    (void)in.contract.kill_all();
+    in.throttled = true;
+    std::string entity = in.entity;
+    loop_.add_timer(pause, [this, entity]() -> Status {
+        if (Instance* i = find(entity)) i->throttled = false;
+        evaluate();
+        return {};
+    });
+    set_state(in, State::Offline, in.aux);
 }
 
 bool Restarter::restart_rate_exceeded(Instance& in, const smf::PgSet& view) {
@@ -97,7 +96,7 @@ bool Restarter::restart_rate_exceeded(Instance& in, const smf::PgSet& view) {
 }
 
 void Restarter::begin_start(Instance& in) {
-    auto view = repo_.running_view(in.entity);
+    auto view = running_view(in.entity);
     if (!view) return log_error(view.error());
     std::string dur = view->first("startd", "duration").value_or("contract");
     in.duration = dur == "transient" ? Duration::Transient
@@ -126,22 +125,27 @@ void Restarter::begin_start(Instance& in) {
         instance_log(in.entity, cat("Could not expand method tokens in \"", exec, "\": ", command.error().message, "."));
         return set_state(in, State::Maint, "method_failed");
     }
+    auto ctx = method_context(in, "start", *view);
+    if (!ctx) {
+        instance_log(in.entity, ctx.error().message);
+        return set_state(in, State::Maint, "method_failed");
+    }
     if (in.contract.populated()) (void)in.contract.kill_all();  // leftovers of a failed attempt
     in.ctid = next_ctid_++;
     instance_log(in.entity, cat("Executing start method (\"", *command, "\")."));
-    auto pid = spawn(in, "start", *command, *view, in.duration != Duration::Transient);
-    if (!pid) {
-        instance_log(in.entity, pid.error().message);
-        return set_state(in, State::Maint, "method_failed");
-    }
-    in.start_pid = *pid;
+    auto launch = spawn(in, *ctx, *command, in.duration != Duration::Transient);
+    if (!launch) return retry_later(in, "start", launch.error().message);
+    pid_t pid = launch->pid;
+    in.start_pid = pid;
     in.last_start = EventLoop::Clock::now();
     if (in.duration == Duration::Child) {
-        in.child_pid = *pid;  // the start method is the service
+        in.child_pid = pid;  // the start method is the service
+        in.child_report = std::move(launch->report);
         track(in);
         return set_state(in, State::Online, "none");
     }
-    in.method_pid = *pid;
+    in.method_pid = pid;
+    in.method_report = std::move(launch->report);
     in.method = "start";
     in.timed_out = false;
     arm_timer(in, method_timeout(*view, "start"));
@@ -156,8 +160,11 @@ void Restarter::on_start_exit(Instance& in, int status) {
         in.last_status = cat("exited with status ", code);
         if (code == 0 && !in.timed_out) {
             in.failures = 0;
-            set_state(in, State::Online, "none");
+            in.spawn_retries = 0;
+            // Watched before the state is published, so restarter/contract
+            // names the contract the next svc.startd re-adopts.
             if (in.duration == Duration::Contract) track(in);
+            set_state(in, State::Online, "none");
             return;
         }
         if (code == 94 && !in.timed_out) {  // SMF_EXIT_NODAEMON: nothing to watch
@@ -188,7 +195,7 @@ void Restarter::on_start_exit(Instance& in, int status) {
 
 void Restarter::method_failed(Instance& in, int) {
     (void)in.contract.kill_all();
-    auto view = repo_.running_view(in.entity);
+    auto view = running_view(in.entity);
     bool retry = !in.timed_out || !view || view->first("startd", "timeout_retry").value_or("true") != "false";
     if (!retry) return set_state(in, State::Maint, "method_failed");
     if (++in.failures >= 3) {
@@ -203,7 +210,7 @@ void Restarter::begin_stop(Instance& in, State target, std::string aux, std::str
     in.stop_target = target;
     in.stop_aux = std::move(aux);
     in.next = target;
-    auto view = repo_.running_view(in.entity);
+    auto view = running_view(in.entity);
     std::string exec = view ? view->first("stop", "exec").value_or(":true") : ":kill";
     auto budget = view ? method_timeout(*view, "stop") : std::chrono::seconds(0);
     ExecSpec spec = classify_exec(exec);
@@ -215,15 +222,23 @@ void Restarter::begin_stop(Instance& in, State target, std::string aux, std::str
         in.contract.signal_all(spec.signo);
     } else {
         auto command = expand_tokens(exec, TokenContext{"stop", in.entity, &*view});
-        auto pid = command ? spawn(in, "stop", *command, *view, false) : Result<pid_t>(command.error());
-        if (!pid) {
-            instance_log(in.entity, pid.error().message);
+        auto ctx = command ? method_context(in, "stop", *view) : Result<MethodContext>(command.error());
+        if (!ctx) {
+            instance_log(in.entity, ctx.error().message);
             (void)in.contract.kill_all();
             in.stop_target = State::Maint;
             in.stop_aux = "stop_method_failed";
+        } else if (auto launch = spawn(in, *ctx, *command, false); !launch) {
+            // The restarter could not run the stop method: the service is
+            // stopped all the same, by killing its contract - not the
+            // service's failure.
+            instance_log(in.entity, cat("Could not run \"stop\" method: ", launch.error().message,
+                                        ". Killing contract ", in.ctid, "."));
+            (void)in.contract.kill_all();
         } else {
             instance_log(in.entity, cat("Executing stop method (\"", *command, "\")."));
-            in.method_pid = *pid;
+            in.method_pid = launch->pid;
+            in.method_report = std::move(launch->report);
             in.method = "stop";
             in.timed_out = false;
             arm_timer(in, budget);
@@ -253,7 +268,7 @@ void Restarter::finish_stop(Instance& in) {
 
 void Restarter::begin_refresh(Instance& in) {
     instance_log(in.entity, "Rereading configuration.");
-    auto view = repo_.running_view(in.entity);
+    auto view = running_view(in.entity);
     if (!view) return log_error(view.error());
     auto exec = view->first("refresh", "exec");
     if (!exec) return instance_log(in.entity, "No 'refresh' method defined.  Treating as :true.");
@@ -265,10 +280,13 @@ void Restarter::begin_refresh(Instance& in) {
         return;
     }
     auto command = expand_tokens(*exec, TokenContext{"refresh", in.entity, &*view});
-    auto pid = command ? spawn(in, "refresh", *command, *view, false) : Result<pid_t>(command.error());
-    if (!pid) return instance_log(in.entity, pid.error().message);
+    auto ctx = command ? method_context(in, "refresh", *view) : Result<MethodContext>(command.error());
+    if (!ctx) return instance_log(in.entity, ctx.error().message);
+    auto launch = spawn(in, *ctx, *command, false);
+    if (!launch) return instance_log(in.entity, cat("Could not run \"refresh\" method: ", launch.error().message, "."));
     instance_log(in.entity, cat("Executing refresh method (\"", *command, "\")."));
-    in.method_pid = *pid;
+    in.method_pid = launch->pid;
+    in.method_report = std::move(launch->report);
     in.method = "refresh";
     in.timed_out = false;
     arm_timer(in, method_timeout(*view, "refresh"));
@@ -278,6 +296,9 @@ void Restarter::on_method_exit(Instance& in, int status) {
     std::string method = std::exchange(in.method, "");
     if (in.timer) loop_.cancel_timer(in.timer);
     in.timer = 0;
+    auto failure = read_spawn_report(in.method_report.get());
+    in.method_report.reset();
+    if (failure && !in.timed_out) return on_spawn_failure(in, method, *failure);
     if (method == "start") return on_start_exit(in, status);
     if (WIFEXITED(status))
         instance_log(in.entity, cat("Method \"", method, "\" exited with status ", WEXITSTATUS(status), "."));
@@ -290,8 +311,29 @@ void Restarter::on_method_exit(Instance& in, int status) {
         in.stop_target = State::Maint;
         in.stop_aux = "stop_method_failed";
     }
-    auto view = repo_.running_view(in.entity);
+    auto view = running_view(in.entity);
     drain(in, view ? method_timeout(*view, "stop") : std::chrono::seconds(0));
+}
+
+// The child of a method failed before exec and said why (spawn.h).
+void Restarter::on_spawn_failure(Instance& in, const std::string& method, const SpawnFailure& f) {
+    if (method == "start" && f.restarter_side) return retry_later(in, "start", f.message);
+    instance_log(in.entity, cat("Method \"", method, "\" could not be run: ", f.message, "."));
+    if (method == "start") {
+        (void)in.contract.kill_all();
+        return set_state(in, State::Maint, "method_failed");
+    }
+    if (method == "stop") {
+        // Stopped all the same; a context that cannot be applied is the
+        // service's fault (stop_method_failed), a short system is not.
+        (void)in.contract.kill_all();
+        if (!f.restarter_side) {
+            in.stop_target = State::Maint;
+            in.stop_aux = "stop_method_failed";
+        }
+        auto view = running_view(in.entity);
+        return drain(in, view ? method_timeout(*view, "stop") : std::chrono::seconds(0));
+    }
 }
 
 void Restarter::arm_timer(Instance& in, std::chrono::seconds timeout) {
@@ -361,6 +403,14 @@ void Restarter::on_contract_empty(Instance& in) {
 void Restarter::child_exited(Instance& in, int status) {
     in.child_pid = -1;
     in.waitstatus = status;
+    auto failure = read_spawn_report(in.child_report.get());
+    in.child_report.reset();
+    if (failure && !in.draining && running(in.state)) {
+        untrack(in);
+        if (failure->restarter_side) return retry_later(in, "start", failure->message);
+        instance_log(in.entity, cat("Method \"start\" could not be run: ", failure->message, "."));
+        return set_state(in, State::Maint, "method_failed");
+    }
     if (WIFEXITED(status))
         instance_log(in.entity, cat("Method \"start\" exited with status ", WEXITSTATUS(status), "."));
     else
@@ -386,7 +436,7 @@ void Restarter::child_exited(Instance& in, int status) {
 void Restarter::orphan_exited(pid_t pid, int status) {
     for (auto& [name, in] : instances_) {
         if (std::find(in.members.begin(), in.members.end(), pid) == in.members.end()) continue;
-        auto view = repo_.running_view(in.entity);
+        auto view = running_view(in.entity);
         if (!view) return;
         if (WIFSIGNALED(status) && WCOREDUMP(status) && !ignores(*view, "core"))
             fault(in, "ct_ev_core", "Stopping because process dumped core.");

@@ -36,6 +36,7 @@ constexpr std::string_view kActions[] = {"maint_off",         "maint_on",  "main
 
 Result<std::unique_ptr<Restarter>> Restarter::create(EventLoop& loop, smf::Repository& repo) {
     std::unique_ptr<Restarter> r(new Restarter(loop, repo));
+    repo.set_lock_budget(kLockBudget);
     auto base = smf::contract_base();
     if (!base) return std::move(base).error();
     r->contract_base_ = *base;
@@ -77,10 +78,11 @@ Status Restarter::load_instances() {
 }
 
 // A previous svc.startd's instance: running ones stay running, watched
-// through their contract; an interrupted method leaves the instance
-// offline with its contract emptied, to be started again.
+// through the contract restarter/contract names; an interrupted method
+// leaves the instance offline with its contract emptied, to be started
+// again.
 void Restarter::adopt(Instance& in) {
-    auto cur = repo_.current(in.entity);
+    auto cur = current(in.entity);
     if (!cur) return;
     auto state = state_from_name(cur->first("restarter", "state").value_or(""));
     if (!state) return;
@@ -97,13 +99,18 @@ void Restarter::adopt(Instance& in) {
         return;
     }
     if (!running(in.state)) return;
-    auto view = repo_.running_view(in.entity);
+    auto view = running_view(in.entity);
     std::string dur = view ? view->first("startd", "duration").value_or("contract") : "contract";
     in.duration = dur == "transient" ? Duration::Transient : Duration::Contract;
-    if (in.duration == Duration::Contract && in.ctid != 0) {
-        log_info(cat("svc:/", in.entity, ": adopted, contract ", in.ctid));
-        track(in);
+    if (in.duration != Duration::Contract) return;
+    if (in.ctid == 0) {
+        // Published by a restarter that did not record it: the contract
+        // is still this instance's cgroup.
+        in.ctid = next_ctid_++;
+        publish(in);
     }
+    log_info(cat("svc:/", in.entity, ": adopted, contract ", in.ctid));
+    track(in);  // an empty contract is noticed at once: the service is restarted
 }
 
 void Restarter::evaluate() {
@@ -114,6 +121,8 @@ void Restarter::evaluate() {
     }
     evaluating_ = true;
     if (auto st = load_instances(); !st) log_error(st.error());
+    for (auto& [name, in] : instances_)
+        if (in.unpublished) publish(in);
     for (int pass = 0; pass < 100; ++pass) {
         again_ = false;
         bool changed = false;
@@ -136,7 +145,7 @@ Lookup Restarter::lookup() {
         for (auto& [name, other] : instances_) {
             if (name != f->entity() && !(f->instance.empty() && smf::service_of(name) == f->service))
                 continue;
-            auto cur = repo_.current(name);
+            auto cur = current(name);
             static const std::set<std::string> kFaults{"ct_ev_exit", "ct_ev_core", "ct_ev_signal",
                                                        "method_failed", "fault_threshold_reached",
                                                        "restarting_too_quickly", "stop_method_failed"};
@@ -162,12 +171,17 @@ bool Restarter::take_actions(Instance& in, const smf::PgSet& cur) {
     std::vector<std::string> pending;
     for (std::string_view a : kActions)
         if (acts->find(a)) pending.emplace_back(a);
-    // Consumed before acting, so an action is honoured once.
+    // Consumed before acting, so an action is honoured once; one that
+    // cannot be consumed now is honoured when it can.
     auto st = repo_.update(in.entity, [](smf::PgSet& set) -> Status {
         set.remove("restarter_actions");
         return {};
     });
-    if (!st) log_error(st.error());
+    if (!st) {
+        if (st.error().code == EWOULDBLOCK) repository_busy();
+        else log_error(st.error());
+        return false;
+    }
     bool changed = false;
     for (const std::string& a : pending) {
         bool busy = in.method_pid > 0 || in.draining;
@@ -204,7 +218,7 @@ bool Restarter::take_actions(Instance& in, const smf::PgSet& cur) {
 void Restarter::refresh_dependents(const Instance& in) {
     for (auto& [name, other] : instances_) {
         if (name == in.entity || !running(other.state) || other.method_pid > 0 || other.draining) continue;
-        auto view = repo_.running_view(name);
+        auto view = running_view(name);
         if (!view) continue;
         for (const Dependency& d : dependencies_of(*view)) {
             if (d.restart_on != "refresh") continue;
@@ -222,8 +236,8 @@ void Restarter::refresh_dependents(const Instance& in) {
 
 bool Restarter::step(Instance& in) {
     if (in.method_pid > 0 || in.draining) return false;
-    auto cur = repo_.current(in.entity);
-    if (!cur) return false;  // deleted under us; nothing to run
+    auto cur = current(in.entity);
+    if (!cur) return false;  // deleted under us (or never read): nothing to run
     if (take_actions(in, *cur)) return true;
     bool en = enabled(*cur);
     switch (in.state) {
@@ -247,7 +261,7 @@ bool Restarter::step(Instance& in) {
             return true;
         }
         if (in.throttled) return false;
-        auto view = repo_.running_view(in.entity);
+        auto view = running_view(in.entity);
         if (!view || blocking_dependency(in, *view)) return false;
         begin_start(in);
         return true;
@@ -258,7 +272,7 @@ bool Restarter::step(Instance& in) {
             begin_stop(in, State::Disabled, "disable_request", "Stopping because service disabled.");
             return true;
         }
-        auto view = repo_.running_view(in.entity);
+        auto view = running_view(in.entity);
         if (!view) return false;
         auto dep = blocking_dependency(in, *view);
         if (dep && requires_stop(*dep, lookup())) {
@@ -299,7 +313,60 @@ void Restarter::publish(Instance& in) {
         put("last_failure", PropType::Astring, in.last_status);
         return {};
     });
-    if (!st) log_error(st.error().context(cat("cannot publish the state of svc:/", in.entity)));
+    in.unpublished = !st;
+    if (st) return;
+    if (st.error().code == EWOULDBLOCK) return repository_busy();  // published when the lock is free
+    log_error(st.error().context(cat("cannot publish the state of svc:/", in.entity)));
+}
+
+Result<smf::PgSet> Restarter::current(const std::string& entity) {
+    return cached(repo_.current(entity), current_cache_, entity);
+}
+
+Result<smf::PgSet> Restarter::running_view(const std::string& entity) {
+    return cached(repo_.running_view(entity), view_cache_, entity);
+}
+
+// Only a lock held past the budget falls back to the cache: an entity
+// that is gone is gone.
+Result<smf::PgSet> Restarter::cached(Result<smf::PgSet> read, std::map<std::string, smf::PgSet>& cache,
+                                     const std::string& entity) {
+    if (read) {
+        if (busy_) {
+            busy_ = false;
+            repo_.set_lock_budget(kLockBudget);
+            log_info("the repository lock is free again");
+        }
+        cache[entity] = *read;
+        return read;
+    }
+    if (read.error().code == ENOENT) cache.erase(entity);
+    if (read.error().code != EWOULDBLOCK) return read;
+    repository_busy();
+    auto it = cache.find(entity);
+    if (it == cache.end()) return read;
+    return it->second;
+}
+
+// Root holds the repository lock longer than the budget (a hung svccfg):
+// further reads only try the lock, and the restarter looks again in a
+// second - methods, contracts and timers are served all the while.
+void Restarter::repository_busy() {
+    if (busy_) return;
+    busy_ = true;
+    log_warnx(cat("the repository lock has been held for more than ", kLockBudget.count(),
+                  " ms; working from the last configuration read until it is free"));
+    repo_.set_lock_budget(std::chrono::milliseconds(0));
+    arm_busy_retry();
+}
+
+void Restarter::arm_busy_retry() {
+    loop_.add_timer(std::chrono::seconds(1), [this]() -> Status {
+        if (!busy_) return {};
+        evaluate();  // its reads try the lock again
+        if (busy_) arm_busy_retry();
+        return {};
+    });
 }
 
 void Restarter::remove_empty_contracts() {

@@ -8,9 +8,13 @@
 // until nothing changes. An instance with a method running or a contract
 // draining is busy and waits for its own event.
 //
-// It must never block the loop (methods are children, waits are events)
-// and never lose track of a process: every method process lives in its
+// It must never block the loop (methods are children, waits are events;
+// the repository lock is waited for within a bound, and while root holds
+// it longer the restarter works from the last configuration it read) and
+// never lose track of a process: every method process lives in its
 // instance's contract (cgroup) and is found there, whatever its parent.
+// restarter/contract names the contract of every running contract
+// service, so the next svc.startd re-adopts it.
 #pragma once
 
 #include <chrono>
@@ -20,7 +24,9 @@
 #include <string>
 
 #include "lib/base/event_loop.h"
+#include "daemons/svc.startd/context.h"
 #include "daemons/svc.startd/graph.h"
+#include "daemons/svc.startd/spawn.h"
 #include "lib/priv/priv_caps.h"
 #include "lib/priv/privilege.h"
 #include "lib/smf/smf_contract.h"
@@ -41,6 +47,7 @@ struct Instance {
     int watch = -1;        // inotify watch descriptor on cgroup.events
 
     pid_t method_pid = -1;
+    UniqueFd method_report;  // the method child's report pipe (spawn.h)
     std::string method;  // start / stop / refresh while one runs
     EventLoop::TimerId timer = 0;
     bool timed_out = false;
@@ -58,6 +65,9 @@ struct Instance {
     bool throttled = false;  // a child-service restart is scheduled
     std::string stamp;       // state_timestamp of the current state
     pid_t child_pid = -1;    // the service process of a child (wait) service
+    UniqueFd child_report;
+    int spawn_retries = 0;   // consecutive starts the restarter could not carry out
+    bool unpublished = false;  // the last publish() did not reach the repository
     std::vector<pid_t> members;  // last seen contract members, to attribute orphans
 };
 
@@ -78,6 +88,10 @@ public:
     int inotify_fd() const { return inotify_.get(); }
     smf::Repository& repo() { return repo_; }
 
+    // How long a repository operation of the restarter waits for root's
+    // other writers before it works from what it read last.
+    static constexpr std::chrono::milliseconds kLockBudget{1000};
+
 private:
     Restarter(EventLoop& loop, smf::Repository& repo) : loop_(loop), repo_(repo) {}
     // restarter.cpp: states, actions, dependencies
@@ -87,6 +101,14 @@ private:
     bool take_actions(Instance& in, const smf::PgSet& cur);
     void refresh_dependents(const Instance& in);
     bool enabled(const smf::PgSet& cur) const;
+    // The repository as the restarter reads it: on a lock held past the
+    // budget, the last successful read (and a look again shortly).
+    Result<smf::PgSet> current(const std::string& entity);
+    Result<smf::PgSet> running_view(const std::string& entity);
+    Result<smf::PgSet> cached(Result<smf::PgSet> read, std::map<std::string, smf::PgSet>& cache,
+                              const std::string& entity);
+    void repository_busy();
+    void arm_busy_retry();
     std::optional<Dependency> blocking_dependency(const Instance& in, const smf::PgSet& view);
     Lookup lookup();
     void set_state(Instance& in, State s, std::string aux);
@@ -96,8 +118,10 @@ private:
     void begin_stop(Instance& in, State target, std::string aux, std::string_view cause);
     void begin_refresh(Instance& in);
     bool restart_rate_exceeded(Instance& in, const smf::PgSet& view);
-    Result<pid_t> spawn(Instance& in, const std::string& method, const std::string& exec,
-                        const smf::PgSet& view, bool in_contract);
+    Result<MethodContext> method_context(Instance& in, const std::string& method, const smf::PgSet& view);
+    Result<Launch> spawn(Instance& in, const MethodContext& ctx, const std::string& command, bool in_contract);
+    void retry_later(Instance& in, std::string_view method, const std::string& why);
+    void on_spawn_failure(Instance& in, const std::string& method, const SpawnFailure& failure);
     void on_method_exit(Instance& in, int status);
     void on_start_exit(Instance& in, int status);
     void on_contract_empty(Instance& in);
@@ -121,6 +145,8 @@ private:
     std::optional<CapTable> caps_;
     std::map<std::string, Instance> instances_;
     std::uint64_t next_ctid_ = 1;
+    std::map<std::string, smf::PgSet> current_cache_, view_cache_;
+    bool busy_ = false;  // the repository lock was held past the budget
     bool evaluating_ = false;
     bool again_ = false;
 };
