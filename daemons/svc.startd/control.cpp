@@ -11,6 +11,7 @@
 #include "lib/smf/smf_fmri.h"
 #include "lib/smf/smf_control.h"
 #include "lib/base/unix_socket.h"
+#include "daemons/svc.startd/svclog.h"
 
 namespace xvm::startd {
 
@@ -87,7 +88,7 @@ Status ControlServer::check(const PeerCred& peer, const smf::Needed& needed, con
     struct passwd* pw = ::getpwuid(peer.uid);
     std::vector<std::string> held = pw ? user_authorizations(pw->pw_name) : std::vector<std::string>{};
     if (smf::permits(needed, held)) return {};
-    log_warnx(cat("denied ", needed.what, " on svc:/", entity, " to uid ", peer.uid, " pid ", peer.pid, ": needs ",
+    log_warnx(cat("denied ", printable(needed.what), " on svc:/", printable(entity), " to uid ", peer.uid, " pid ", peer.pid, ": needs ",
                   needed.any.empty() ? std::string("root") : join(needed.any, " or ")));
     return make_error(smf::denial(needed, entity), EPERM);
 }

@@ -128,18 +128,36 @@ TEST_F(StartdE2E, SetpropIsSeenOnlyAfterRefresh) {
     EXPECT_EQ(count(log, "Executing start method"), 1u) << "refresh does not restart";
 }
 
-TEST_F(StartdE2E, RestartingStartdKeepsOnlineServicesRunning) {
+// Hardening issue item 5: restarter/contract names the running
+// contract, and a svc.startd started anew re-adopts it - a service killed
+// after that restart is restarted, not left dead while svcs says online.
+TEST_F(StartdE2E, RestartingStartdReadoptsRunningServices) {
     ASSERT_EQ(svcadm({"enable", "-rs", "daemon"}).status, 0);
     auto pids = members("site/daemon:default");
     ASSERT_EQ(pids.size(), 1u);
+    std::string ctid = prop("site/daemon:default", "restarter/contract");
+    EXPECT_NE(ctid, "0");
+    EXPECT_NE(svcs({"-l", "daemon"}).out.find("\ncontract_id  " + ctid + "\n"), std::string::npos);
+    EXPECT_EQ(svcs({"-H", "-o", "ctid", "daemon"}).out.find(ctid), 0u);
     stop_startd();
     start_startd();
     // The new restarter has evaluated everything once it answers.
     ASSERT_EQ(svcadm({"refresh", "base"}).status, 0);
     EXPECT_EQ(state("site/daemon:default"), "online");
     EXPECT_EQ(members("site/daemon:default"), pids);
+    EXPECT_EQ(prop("site/daemon:default", "restarter/contract"), ctid);
     EXPECT_EQ(count(log_of("site-daemon:default"), "Executing start method"), 1u);
-    // And it can still manage the adopted service.
+    EXPECT_NE(read_file(path("/startd.err")).find("svc:/site/daemon:default: adopted, contract " + ctid),
+              std::string::npos);
+    // Killed now, it is restarted under a new contract.
+    ASSERT_EQ(::kill(pids[0], SIGKILL), 0);
+    ASSERT_TRUE(eventually([&] { return runs_anew("site/daemon:default", pids); }))
+        << log_of("site-daemon:default");
+    EXPECT_NE(log_of("site-daemon:default").find("Stopping because all processes in service exited."),
+              std::string::npos);
+    EXPECT_NE(prop("site/daemon:default", "restarter/contract"), ctid);
+    EXPECT_NE(prop("site/daemon:default", "restarter/contract"), "0");
+    // And it can still be managed.
     ASSERT_EQ(svcadm({"disable", "-s", "daemon"}).status, 0);
     EXPECT_TRUE(members("site/daemon:default").empty());
 }
