@@ -25,7 +25,7 @@ bench() {  # name socket pid [xs_bench options]
 # ours
 R=$work/ours; mkdir -p "$R/etc/security" "$R/etc/xvm"
 cp "$top/privileges/priv_names" "$R/etc/security/"
-cp "$top/privileges/priv_groups" "$top/privileges/priv_caps" "$R/etc/xvm/"
+cp "$top/privileges/priv_groups" "$top/privileges/priv_caps" "$top/privileges/daemon_caps" "$R/etc/xvm/"
 XVM_ROOT=$R taskset -c $cpu "$build/daemons/xenstored/xenstored" -N --new-store 2>"$work/ours.log" &
 echo $! > "$work/ours.pid"
 wait_socket "$R/var/run/xenstored/socket"

@@ -23,6 +23,7 @@
 #include "daemons/hvsim/pages.h"
 #include "lib/base/result.h"
 #include "lib/base/unique_fd.h"
+#include "lib/priv/cred_switch.h"
 
 namespace xvm::hvsim {
 
@@ -31,6 +32,7 @@ struct GuestSpec {
     bool switch_user = false;  // false when hvsim itself is not root-started
     uid_t uid = 0;
     gid_t gid = 0;
+    CapMask launcher_keep = 0;  // daemon_caps: hvsim-launcher
 };
 
 struct GuestArgs {

@@ -4,7 +4,6 @@
 #include <grp.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -23,6 +22,8 @@
 #include "lib/xen/guest_abi.h"
 #include "lib/xen/hv_proto.h"
 #include "lib/base/log.h"
+#include "lib/priv/cred_switch.h"
+#include "lib/smf/scf.h"
 
 namespace xvm::hvsim {
 namespace {
@@ -58,9 +59,12 @@ constexpr auto kExitWait = std::chrono::seconds(5);
     sigemptyset(&none);
     if (::sigprocmask(SIG_SETMASK, &none, nullptr) < 0) child_fail("reset the signal mask");
     if (spec.switch_user) {
-        if (::setgroups(0, nullptr) < 0) child_fail("clear supplementary groups");
-        if (::setresgid(spec.gid, spec.gid, spec.gid) < 0) child_fail("set the guest group");
-        if (::setresuid(spec.uid, spec.uid, spec.uid) < 0) child_fail("set the guest user");
+        // No groups, no capabilities; the launcher lacks CAP_SETPCAP, so
+        // the bounding set stays as it is (cred_switch.h says why that is
+        // harmless).
+        CredSpec guest{.uid = spec.uid, .gid = spec.gid, .groups = {}, .keep = 0,
+                       .reduce_bounding = false};
+        if (!switch_credentials(guest)) child_fail("switch to the guest user");
     }
     // After the identity change, which clears it: a guest dies with the
     // launcher, which dies with hvsim.
@@ -135,28 +139,25 @@ void reap(LauncherState& st) {
     while ((pid = ::waitpid(-1, nullptr, WNOHANG)) > 0) st.children.erase(pid);
 }
 
-// Root keeps exactly CAP_SETUID, CAP_SETGID and CAP_KILL, no groups, no
-// new privileges. Returns false (and says why) if a step failed.
-bool restrict_launcher() {
-    if (::geteuid() != 0) return ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0;
-    const cap_value_t keep[] = {CAP_SETUID, CAP_SETGID, CAP_KILL};
-    if (::setgroups(0, nullptr) < 0) return false;
-    for (cap_value_t c = 0; c <= CAP_LAST_CAP; ++c)
-        if (c != CAP_SETUID && c != CAP_SETGID && c != CAP_KILL &&
-            ::prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
-            return false;
-    cap_t caps = cap_init();
-    bool ok = caps != nullptr && cap_set_flag(caps, CAP_PERMITTED, 3, keep, CAP_SET) == 0 &&
-              cap_set_flag(caps, CAP_EFFECTIVE, 3, keep, CAP_SET) == 0 && cap_set_proc(caps) == 0;
-    if (caps != nullptr) cap_free(caps);
-    return ok && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0;
+// Root keeps exactly what privileges/daemon_caps lists for hvsim-launcher
+// (CAP_SETUID, CAP_SETGID, CAP_KILL), no groups, no new privileges.
+Status restrict_launcher(const GuestSpec& spec) {
+    if (::geteuid() != 0) {
+        if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return errno_error("no_new_privs");
+        return {};
+    }
+    return switch_credentials(CredSpec{.uid = 0, .gid = 0, .groups = {}, .keep = spec.launcher_keep});
 }
 
 [[noreturn]] void launcher_main(int sock, const GuestSpec& spec) {
     log_init("hvsim-launcher");
-    if (::close_range(static_cast<unsigned>(sock) + 1, ~0U, 0) < 0 || !restrict_launcher()) {
-        log_warn("cannot restrict the launcher");
-        ::_exit(95);
+    if (::close_range(static_cast<unsigned>(sock) + 1, ~0U, 0) < 0) {
+        log_warn("cannot close inherited descriptors");
+        ::_exit(SMF_EXIT_ERR_FATAL);
+    }
+    if (Status s = restrict_launcher(spec); !s) {
+        log_error(s.error().context("cannot restrict the launcher"));
+        ::_exit(SMF_EXIT_ERR_FATAL);
     }
     sigset_t chld;
     sigemptyset(&chld);
@@ -206,7 +207,7 @@ Result<Launcher> Launcher::start(const GuestSpec& spec) {
         ours.reset();
         int fd = theirs.release();
         // close_range in launcher_main keeps fds <= sock: move it low first.
-        if (::dup2(fd, 3) < 0) ::_exit(95);
+        if (::dup2(fd, 3) < 0) ::_exit(SMF_EXIT_ERR_FATAL);
         launcher_main(3, spec);
     }
     return Launcher(std::move(ours), pid);

@@ -29,6 +29,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "lib/priv/daemon_caps.h"
 #include "lib/priv/daemon_priv.h"
 #include "lib/base/daemonize.h"
 #include "lib/base/format.h"
@@ -57,6 +58,11 @@ Result<GuestSpec> guest_spec(const Options& o) {
     struct group* gr = ::getgrnam(o.guest_group.c_str());
     if (gr == nullptr) return make_error(cat("guest group ", o.guest_group, " does not exist"));
     if (pw->pw_uid == 0) return make_error(cat("guest user ", o.guest_user, " is root"));
+    auto caps = DaemonCaps::load_installed();
+    if (!caps) return std::move(caps).error();
+    auto keep = caps->keep_for("hvsim-launcher");
+    if (!keep) return std::move(keep).error();
+    spec.launcher_keep = *keep;
     spec.switch_user = true;
     spec.uid = pw->pw_uid;
     spec.gid = gr->gr_gid;
@@ -94,7 +100,9 @@ Status drop_privileges() {
         log_warnx("not started as root: privileges not dropped, guests share our identity");
         return {};
     }
-    return drop_daemon_privileges(DropSpec{.user = "xvm", .group = "xvm", .keep = {}});
+    auto spec = daemon_drop_spec("hvsim");
+    if (!spec) return std::move(spec).error();
+    return drop_daemon_privileges(*spec);
 }
 
 int serve(const Options& o, Launcher& launcher, PrivDb db, UniqueFd listen_fd,

@@ -36,42 +36,35 @@ std::string put_u32(std::uint32_t v) {
 
 Server::~Server() {
     for (auto& [id, conn] : conns_) loop_.remove_fd(conn.fd.get());
-    loop_.remove_fd(listen_.get());
 }
 
 Status Server::start() {
     auto control = db_.names().set_of({"xvm_control"});
     if (!control) return control.error().context("hvsim: privilege table");
     control_ = *control;
-    return loop_.add_fd(listen_.get(), EPOLLIN, [this](std::uint32_t) { return on_accept(); });
+    auto refuse = [](UniqueFd fd, PeerCred) {
+        std::string frame;
+        hv_append_frame(frame, EPERM,
+                        "permission denied: hvsim answers only peers holding xvm_control");
+        // Best effort: the peer is going away either way.
+        (void)send_with_fds(fd.get(), frame, {});
+    };
+    auto admit = [this](UniqueFd fd, PeerCred peer) { on_admitted(std::move(fd), std::move(peer)); };
+    auto l = PeerListener::start(loop_, std::move(listen_), db_,
+                                 {"the simulated hypervisor's socket", control_}, admit, refuse);
+    if (!l) return std::move(l).error();
+    listener_ = std::move(*l);
+    return {};
 }
 
-Status Server::on_accept() {
-    for (;;) {
-        auto fd = accept_unix(listen_.get());
-        if (!fd) return fd.error().code == EAGAIN ? Status() : Status(std::move(fd).error());
-        auto peer = get_peer_cred(fd->get(), db_);
-        if (!peer) {
-            log_error(peer.error().context("hvsim: cannot identify a peer"));
-            continue;
-        }
-        if (!db_.permits(*peer, control_, "use the simulated hypervisor")) {
-            std::string frame;
-            hv_append_frame(frame, EPERM,
-                            "permission denied: hvsim answers only peers holding xvm_control");
-            // Best effort: the peer is going away either way.
-            (void)send_with_fds(fd->get(), frame, {});
-            continue;
-        }
-        std::uint64_t id = next_id_++;
-        int raw = fd->get();
-        conns_.emplace(id, Conn{std::move(*fd), std::move(*peer), {}, {}});
-        Status added =
-            loop_.add_fd(raw, EPOLLIN, [this, id](std::uint32_t) { return on_readable(id); });
-        if (!added) {
-            conns_.erase(id);
-            return added;
-        }
+void Server::on_admitted(UniqueFd fd, PeerCred peer) {
+    std::uint64_t id = next_id_++;
+    int raw = fd.get();
+    conns_.emplace(id, Conn{std::move(fd), std::move(peer), {}, {}});
+    Status added = loop_.add_fd(raw, EPOLLIN, [this, id](std::uint32_t) { return on_readable(id); });
+    if (!added) {
+        log_error(added.error());
+        conns_.erase(id);
     }
 }
 

@@ -15,6 +15,7 @@
 
 #include "lib/base/event_loop.h"
 #include "lib/xen/hv_proto.h"
+#include "lib/priv/peer_listener.h"
 #include "lib/priv/priv_db.h"
 #include "daemons/hvsim/sim.h"
 #include "lib/priv/ucred.h"
@@ -43,7 +44,7 @@ class Server {
         std::vector<UniqueFd> fds;  // received with requests, oldest first
     };
 
-    Status on_accept();
+    void on_admitted(UniqueFd fd, PeerCred peer);
     Status on_readable(std::uint64_t id);
     void close_conn(std::uint64_t id);
     Reply dispatch(Conn& conn, std::uint64_t id, const HvRequest& request);
@@ -56,6 +57,7 @@ class Server {
     PrivDb db_;
     PrivSet control_;
     UniqueFd listen_;
+    std::unique_ptr<PeerListener> listener_;
     std::map<std::uint64_t, Conn> conns_;
     std::uint64_t next_id_ = 1;
 };

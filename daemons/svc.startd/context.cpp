@@ -1,9 +1,7 @@
 #include "daemons/svc.startd/context.h"
 
 #include <grp.h>
-#include <linux/securebits.h>
 #include <pwd.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,6 +9,7 @@
 
 #include "lib/base/format.h"
 #include "lib/base/paths.h"
+#include "lib/priv/cred_switch.h"
 
 namespace xvm::startd {
 namespace {
@@ -136,35 +135,19 @@ Result<MethodContext> resolve_context(const ContextInput& in) {
 
 Status apply_context(const MethodContext& c) {
     if (c.limit_caps) {
-        // The bounding set shrinks while we still hold CAP_SETPCAP.
-        for (int cap = 0; cap <= static_cast<int>(cap_max_bits()) - 1; ++cap)
-            if (std::find(c.caps.begin(), c.caps.end(), cap) == c.caps.end() &&
-                ::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
-                return errno_error(cat("cannot drop capability ", cap, " from the bounding set"));
-        // Without this, exec as uid 0 would hand root every capability again.
-        if (::prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED, 0, 0, 0) < 0)
-            return errno_error("cannot set securebits");
-        if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) return errno_error("cannot keep capabilities");
-    }
-    if (c.set_ids) {
-        if (::setgroups(c.groups.size(), c.groups.data()) < 0) return errno_error("setgroups");
-        if (::setresgid(c.gid, c.gid, c.gid) < 0) return errno_error(cat("setresgid ", c.gid));
-        if (::setresuid(c.uid, c.uid, c.uid) < 0) return errno_error(cat("setresuid ", c.uid));
-    }
-    if (c.limit_caps) {
-        cap_t caps = ::cap_init();
-        if (caps == nullptr) return errno_error("cap_init");
-        if (!c.caps.empty())
-            for (cap_flag_t f : {CAP_PERMITTED, CAP_EFFECTIVE, CAP_INHERITABLE})
-                ::cap_set_flag(caps, f, static_cast<int>(c.caps.size()), c.caps.data(), CAP_SET);
-        int rc = ::cap_set_proc(caps);
-        ::cap_free(caps);
-        if (rc < 0) return errno_error("cap_set_proc");
-        // Ambient capabilities are what survive exec of an ordinary binary.
-        for (cap_value_t cap : c.caps)
-            if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
-                return errno_error(cat("cannot raise ambient capability ", cap));
-        if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return errno_error("no_new_privs");
+        // Without a user the method stays root (with fewer capabilities)
+        // and keeps svc.startd's groups.
+        gid_t own[64];
+        int n = c.set_ids ? 0 : ::getgroups(64, own);
+        if (n < 0) return errno_error("getgroups");
+        std::span<const gid_t> groups =
+            c.set_ids ? std::span<const gid_t>(c.groups) : std::span<const gid_t>(own, n);
+        CredSpec spec{.uid = c.set_ids ? c.uid : 0,
+                      .gid = c.set_ids ? c.gid : 0,
+                      .groups = groups,
+                      .keep = c.caps,
+                      .survive_exec = true};
+        if (Status s = switch_credentials(spec); !s) return s;
     }
     if (::chdir(c.working_dir.c_str()) < 0)
         return errno_error(cat("cannot change to working directory ", c.working_dir));

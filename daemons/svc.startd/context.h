@@ -5,7 +5,6 @@
 // the forked child only makes system calls.
 #pragma once
 
-#include <sys/capability.h>
 #include <sys/types.h>
 
 #include <string>
@@ -27,7 +26,7 @@ struct MethodContext {
     // ambient and bounding), with no_new_privs set. Used whenever a user
     // or privileges are named; a method without context keeps root's set.
     bool limit_caps = false;
-    std::vector<cap_value_t> caps;
+    CapMask caps = 0;
     std::string working_dir = "/";
     std::vector<std::string> env;  // NAME=value, the whole environment
     std::vector<std::string> warnings;
@@ -45,8 +44,9 @@ struct ContextInput {
 // retry, as on illumos).
 Result<MethodContext> resolve_context(const ContextInput& in);
 
-// In the forked child: groups, gid, uid, capabilities, no_new_privs,
-// working directory - in that order. The error names the failed step.
+// In the forked child: the credentials through switch_credentials()
+// (lib/priv/cred_switch.h), then the working directory. The error names
+// the failed step.
 Status apply_context(const MethodContext& ctx);
 
 }  // namespace xvm::startd

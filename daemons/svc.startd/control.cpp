@@ -23,47 +23,48 @@ Result<std::unique_ptr<ControlServer>> ControlServer::create(EventLoop& loop, Re
     if (::mkdir(dir.c_str(), 0755) < 0 && errno != EEXIST) return errno_error(cat("cannot create ", dir));
     auto fd = listen_unix(root_path(smf::kControlSocket));
     if (!fd) return std::move(fd).error();
-    s->listen_ = std::move(*fd);
+    // Everyone may connect: each request is judged by RBAC (authorize()).
     ControlServer* self = s.get();
-    if (auto st = loop.add_fd(s->listen_.get(), EPOLLIN, [self](std::uint32_t) { return self->on_accept(); }); !st)
-        return std::move(st).error();
+    auto l = PeerListener::start(loop, std::move(*fd), s->db_,
+                                 {.what = "svc.startd control socket", .any_of = {}, .everyone = true},
+                                 [self](UniqueFd c, PeerCred p) { self->on_peer(std::move(c), std::move(p)); });
+    if (!l) return std::move(l).error();
+    s->listener_ = std::move(*l);
     return s;
 }
 
 ControlServer::~ControlServer() {
     for (auto& [fd, c] : conns_) loop_.remove_fd(fd);
-    if (listen_) loop_.remove_fd(listen_.get());
 }
 
-Status ControlServer::on_accept() {
-    while (true) {
-        if (conns_.size() >= kMaxClients) {
-            pause_accepting(true);
-            return {};
-        }
-        auto fd = accept_unix(listen_.get());
-        if (!fd) return fd.error().code == EAGAIN ? Status{} : Status(std::move(fd).error());
-        auto peer = get_peer_cred(fd->get(), db_);
-        if (!peer) {
-            log_error(peer.error());
-            continue;
-        }
-        int raw = fd->get();
-        std::uint64_t serial = ++serial_;
-        conns_[raw] = Conn{std::move(*fd), std::move(*peer), {}, serial};
-        // A client gets kTimeBudget to send its request line, then is
-        // dropped; the serial tells a reused descriptor from this one.
-        loop_.add_timer(kTimeBudget, [this, raw, serial]() -> Status {
-            auto it = conns_.find(raw);
-            if (it != conns_.end() && it->second.serial == serial)
-                finish(raw, make_error("no request within the time budget", ETIMEDOUT));
-            return {};
-        });
-        auto st = loop_.add_fd(raw, EPOLLIN, [this, raw](std::uint32_t) { return on_readable(raw); });
-        if (!st) {
-            conns_.erase(raw);
-            return st;
-        }
+void ControlServer::on_peer(UniqueFd fd, PeerCred peer) {
+    // A bound on the clients held at once keeps descriptors for the
+    // restarter's own work (logs, contracts, methods): one more is told to
+    // come back and closed at once, with one log line per episode.
+    if (conns_.size() >= kMaxClients) {
+        if (!saturated_)
+            log_warnx(cat(kMaxClients, " clients on the control socket: refusing more until one finishes"));
+        saturated_ = true;
+        std::string busy = smf::encode_reply(make_error("svc.startd is busy; try again", EAGAIN));
+        (void)!::write(fd.get(), busy.data(), busy.size());  // a short reply into an empty buffer, or nothing
+        return;
+    }
+    saturated_ = false;
+    int raw = fd.get();
+    std::uint64_t serial = ++serial_;
+    conns_[raw] = Conn{std::move(fd), std::move(peer), {}, serial};
+    // A client gets kTimeBudget to send its request line, then is dropped;
+    // the serial tells a reused descriptor from this one.
+    loop_.add_timer(kTimeBudget, [this, raw, serial]() -> Status {
+        auto it = conns_.find(raw);
+        if (it != conns_.end() && it->second.serial == serial)
+            finish(raw, make_error("no request within the time budget", ETIMEDOUT));
+        return {};
+    });
+    auto st = loop_.add_fd(raw, EPOLLIN, [this, raw](std::uint32_t) { return on_readable(raw); });
+    if (!st) {
+        log_error(st.error());
+        conns_.erase(raw);
     }
 }
 
@@ -124,7 +125,6 @@ Status ControlServer::on_readable(int fd) {
     if (n <= 0) {
         loop_.remove_fd(fd);
         conns_.erase(fd);
-        if (!accepting_) pause_accepting(false);
         return {};
     }
     c.in.append(buf, static_cast<std::size_t>(n));
@@ -161,18 +161,6 @@ void ControlServer::finish(int fd, const Status& result) { reply(fd, smf::encode
 
 void ControlServer::finish_value(int fd, const std::string& payload) { reply(fd, smf::encode_value_reply(payload)); }
 
-void ControlServer::pause_accepting(bool pause) {
-    if (pause == !accepting_) return;
-    accepting_ = !pause;
-    if (pause) {
-        log_warnx(cat(kMaxClients, " clients on the control socket: not accepting more until one finishes"));
-        loop_.remove_fd(listen_.get());
-        return;
-    }
-    auto st = loop_.add_fd(listen_.get(), EPOLLIN, [this](std::uint32_t) { return on_accept(); });
-    if (!st) log_error(st.error());
-}
-
 void ControlServer::reply(int fd, const std::string& text) {
     // One reply per connection into an empty socket buffer; a reply larger
     // than the buffer (a big protected group) is cut off if the peer does
@@ -181,7 +169,6 @@ void ControlServer::reply(int fd, const std::string& text) {
     (void)!::write(fd, text.data(), text.size());
     loop_.remove_fd(fd);
     conns_.erase(fd);
-    if (!accepting_) pause_accepting(false);
 }
 
 }  // namespace xvm::startd

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "lib/base/event_loop.h"
+#include "lib/priv/peer_listener.h"
 #include "lib/priv/priv_db.h"
 #include "daemons/svc.startd/restarter.h"
 #include "lib/smf/smf_actions.h"
@@ -33,12 +34,12 @@ private:
         std::uint64_t serial = 0;
     };
     static constexpr std::chrono::seconds kTimeBudget{10};
-    // Clients served at once; past it the socket is not accepted from
-    // until one finishes, so no number of clients can take the
-    // descriptors the restarter needs for its own work.
+    // Clients held at once; more are answered "busy" and closed, so no
+    // number of clients can take the descriptors the restarter needs for
+    // its own work.
     static constexpr std::size_t kMaxClients = 64;
     ControlServer(EventLoop& loop, Restarter& r, PrivDb db) : loop_(loop), restarter_(r), db_(std::move(db)) {}
-    Status on_accept();
+    void on_peer(UniqueFd fd, PeerCred peer);
     Status on_readable(int fd);
     Status authorize(const PeerCred& peer, const smf::Request& request);
     Status check(const PeerCred& peer, const smf::Needed& needed, const std::string& entity);
@@ -46,15 +47,14 @@ private:
     void finish(int fd, const Status& result);
     void finish_value(int fd, const std::string& payload);
     void reply(int fd, const std::string& text);
-    void pause_accepting(bool pause);
 
     EventLoop& loop_;
     Restarter& restarter_;
     PrivDb db_;
-    UniqueFd listen_;
+    std::unique_ptr<PeerListener> listener_;
     std::map<int, Conn> conns_;
     std::uint64_t serial_ = 0;
-    bool accepting_ = true;
+    bool saturated_ = false;  // at kMaxClients: said once per episode
 };
 
 }  // namespace xvm::startd

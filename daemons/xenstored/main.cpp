@@ -140,7 +140,9 @@ int main(int argc, char** argv) {
     if (Status s = go_background(c); !s) return fail(s.error());
 
     if (c.drop_privileges) {
-        if (Status s = drop_daemon_privileges(DropSpec{}); !s) return fail(s.error());
+        auto spec = daemon_drop_spec("xenstored");
+        if (!spec) return fail(spec.error());
+        if (Status s = drop_daemon_privileges(*spec); !s) return fail(s.error());
     }
     std::signal(SIGPIPE, SIG_IGN);
     auto loop = EventLoop::create();

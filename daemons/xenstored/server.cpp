@@ -24,8 +24,6 @@ using namespace std::chrono_literals;
 constexpr std::size_t kReadChunk = 64 * 1024;
 // A refused peer that never sends a request is dropped after this.
 constexpr auto kRefusedGrace = 5s;
-// Accepts per readiness event, so a connection storm cannot starve others.
-constexpr int kAcceptBurst = 256;
 
 }  // namespace
 
@@ -55,19 +53,26 @@ Server::~Server() {
         if (cl->fd) loop_.remove_fd(cl->fd.get());
         if (cl->is_ring && cl->ring.channel) loop_.remove_fd(cl->ring.channel->fd());
     }
-    if (listen_rw_) loop_.remove_fd(listen_rw_.get());
-    if (listen_ro_) loop_.remove_fd(listen_ro_.get());
 }
 
 Status Server::serve(UniqueFd socket_rw, UniqueFd socket_ro) {
-    listen_rw_ = std::move(socket_rw);
-    listen_ro_ = std::move(socket_ro);
-    int rw = listen_rw_.get(), ro = listen_ro_.get();
-    Status s = loop_.add_fd(rw, EPOLLIN, [this, rw](std::uint32_t) { return on_accept(rw, false); });
-    if (!s) return s;
-    s = loop_.add_fd(ro, EPOLLIN, [this, ro](std::uint32_t) { return on_accept(ro, true); });
-    if (!s) return s;
+    if (Status s = listen(std::move(socket_rw), false); !s) return s;
+    if (Status s = listen(std::move(socket_ro), true); !s) return s;
     return watch_domain_events();
+}
+
+Status Server::listen(UniqueFd fd, bool read_only) {
+    PeerListener::Policy policy{read_only ? "xenstore socket_ro" : "xenstore socket", required_};
+    auto on = [this, read_only](bool admitted) {
+        return [this, read_only, admitted](UniqueFd conn, PeerCred peer) {
+            on_peer(std::move(conn), peer, read_only, admitted);
+            finish_pass();
+        };
+    };
+    auto l = PeerListener::start(loop_, std::move(fd), privdb_, policy, on(true), on(false));
+    if (!l) return std::move(l).error();
+    (read_only ? listen_ro_ : listen_rw_) = std::move(*l);
+    return {};
 }
 
 Server::Client& Server::add_client(bool read_only) {
@@ -100,35 +105,22 @@ Connection& Server::adopt_socket(UniqueFd fd, bool read_only, const std::string&
     return cl.conn;
 }
 
-// Peer check at accept time, from the kernel's credentials only. A refused
-// peer is answered EACCES on its first request and dropped (or dropped
-// after a grace period if it sends none); the check logs one line.
-Status Server::on_accept(int listen_fd, bool read_only) {
-    for (int i = 0; i < kAcceptBurst; ++i) {
-        Result<UniqueFd> fd = accept_unix(listen_fd);
-        if (!fd) return fd.error().code == EAGAIN ? Status() : Status(std::move(fd).error());
-        Result<PeerCred> peer = get_peer_cred(fd->get(), privdb_);
-        std::string label = peer ? cat(read_only ? "socket_ro" : "socket", " uid ", peer->uid,
-                                       " pid ", peer->pid)
-                                 : std::string("socket (credentials unknown)");
-        bool ok = peer && privdb_.permits(*peer, required_,
-                                          read_only ? "xenstore socket_ro" : "xenstore socket");
-        if (!peer) log_warnx(cat("refused xenstore connection: ", peer.error().message));
-        Connection& conn = adopt_socket(std::move(*fd), read_only, label);
-        if (!ok) {
-            Client* cl = find(conn.id);
-            cl->refused = true;
-            std::uint64_t id = conn.id;
-            cl->timer = loop_.add_timer(kRefusedGrace, [this, id] {
-                if (Client* c = find(id)) c->timer = 0;
-                close_client(id, "");
-                finish_pass();
-                return Status();
-            });
-        }
-    }
-    finish_pass();
-    return {};
+// A peer that failed the check (PeerListener logged it) is answered
+// EACCES on its first request and dropped, or dropped after a grace period
+// if it sends none.
+void Server::on_peer(UniqueFd fd, const PeerCred& peer, bool read_only, bool admitted) {
+    std::string label = cat(read_only ? "socket_ro" : "socket", " uid ", peer.uid, " pid ", peer.pid);
+    Connection& conn = adopt_socket(std::move(fd), read_only, label);
+    if (admitted) return;
+    Client* cl = find(conn.id);
+    cl->refused = true;
+    std::uint64_t id = conn.id;
+    cl->timer = loop_.add_timer(kRefusedGrace, [this, id] {
+        if (Client* c = find(id)) c->timer = 0;
+        close_client(id, "");
+        finish_pass();
+        return Status();
+    });
 }
 
 Status Server::on_socket_event(std::uint64_t id, std::uint32_t events) {

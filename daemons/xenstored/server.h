@@ -20,6 +20,7 @@
 #include "daemons/xenstored/connection.h"
 #include "daemons/xenstored/dispatch.h"
 #include "lib/base/event_loop.h"
+#include "lib/priv/peer_listener.h"
 #include "lib/priv/priv_db.h"
 #include "daemons/xenstored/ring_backend.h"
 #include "daemons/xenstored/store.h"
@@ -71,7 +72,8 @@ private:
         bool ended = false;  // @releaseDomain already fired for it
     };
 
-    Status on_accept(int listen_fd, bool read_only);
+    Status listen(UniqueFd fd, bool read_only);
+    void on_peer(UniqueFd fd, const PeerCred& peer, bool read_only, bool admitted);
     Status on_socket_event(std::uint64_t id, std::uint32_t events);
     Status on_ring_event(std::uint64_t id);
     Status watch_domain_events();
@@ -98,7 +100,7 @@ private:
     PrivSet required_;  // xvm_control or virt_manage
     WatchTable watches_;
     Context ctx_;
-    UniqueFd listen_rw_, listen_ro_;
+    std::unique_ptr<PeerListener> listen_rw_, listen_ro_;
     std::unordered_map<std::uint64_t, std::unique_ptr<Client>> clients_;
     std::map<DomainId, DomainEntry> domains_;
     std::vector<std::uint64_t> dirty_;

@@ -1,33 +1,31 @@
 // The permanent privilege drop of a daemon, after the __init_daemon_priv(3C)
-// model: called once, after sockets, directories and files that need root
-// are open. It switches to the given user and group with the group as the
-// only supplementary group, keeps exactly `keep` Linux capabilities
-// (effective and permitted; inheritable and ambient empty; the bounding set
-// reduced to `keep`), sets no_new_privs, and then proves the old ids and
-// capabilities cannot be regained.
+// model: called once, after the sockets, directories and files that need
+// root are open. It switches to the daemon user and group with that group
+// as the only supplementary group, keeps exactly the capabilities that
+// privileges/daemon_caps lists for the daemon, sets no_new_privs - all
+// through switch_credentials() (cred_switch.h), which verifies the result.
 //
 // It fails closed: an error names the step that failed, and the caller must
-// exit - the process may be half-dropped and must not continue.
+// exit (SMF_EXIT_ERR_FATAL) - the process may be half-dropped.
 #pragma once
 
-#include <sys/capability.h>
-
 #include <string>
-#include <vector>
 
 #include "lib/base/result.h"
+#include "lib/priv/cred_switch.h"
 
 namespace xvm {
 
 struct DropSpec {
     std::string user = "xvm";
     std::string group = "xvm";
-    std::vector<cap_value_t> keep;  // e.g. {CAP_CHOWN}; empty for none
+    CapMask keep = 0;
 };
 
-Status drop_daemon_privileges(const DropSpec& spec);
+// The drop of `daemon` ("xenstored"): user and group xvm, the keep set of
+// the installed daemon_caps file.
+Result<DropSpec> daemon_drop_spec(std::string_view daemon);
 
-// Parses "CAP_CHOWN,cap_kill" (libcap names; "" or "none" = empty).
-Result<std::vector<cap_value_t>> parse_capabilities(const std::string& list);
+Status drop_daemon_privileges(const DropSpec& spec);
 
 }  // namespace xvm

@@ -1,9 +1,7 @@
 #include "lib/priv/priv_caps.h"
 
-#include <algorithm>
 #include <sstream>
 
-#include "lib/priv/daemon_priv.h"
 #include "lib/base/file.h"
 #include "lib/base/format.h"
 
@@ -37,12 +35,12 @@ Result<CapTable> CapTable::parse(const PrivNames& names, std::string_view text,
         }
         seen[*index] = true;
         if (caps == "-") continue;
-        Result<std::vector<cap_value_t>> parsed = parse_capabilities(caps);
+        Result<CapMask> parsed = parse_cap_mask(caps);
         if (!parsed) {
             errors.push_back(where + parsed.error().message);
             continue;
         }
-        table.caps_[*index] = std::move(*parsed);
+        table.caps_[*index] = *parsed;
     }
     for (std::size_t i = 0; i < names.size(); ++i)
         if (!seen[i]) errors.push_back(cat(origin, ": privilege ", names.name(i), " has no line"));
@@ -56,12 +54,10 @@ Result<CapTable> CapTable::load(const PrivNames& names, const std::string& path)
     return parse(names, *text, path);
 }
 
-std::vector<cap_value_t> CapTable::capabilities_for(const PrivSet& set) const {
-    std::vector<cap_value_t> out;
+CapMask CapTable::capabilities_for(const PrivSet& set) const {
+    CapMask out = 0;
     for (std::size_t i = 0; i < caps_.size(); ++i)
-        if (set.contains(i)) out.insert(out.end(), caps_[i].begin(), caps_[i].end());
-    std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end()), out.end());
+        if (set.contains(i)) out |= caps_[i];
     return out;
 }
 

@@ -4,14 +4,13 @@
 // no equivalent, so holding it grants nothing beyond what any process has.
 #pragma once
 
-#include <sys/capability.h>
-
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "lib/priv/privilege.h"
 #include "lib/base/result.h"
+#include "lib/priv/cred_switch.h"
+#include "lib/priv/privilege.h"
 
 namespace xvm {
 
@@ -23,11 +22,11 @@ public:
                                   std::string_view origin);
     static Result<CapTable> load(const PrivNames& names, const std::string& path);
 
-    // The capabilities that together grant `set`, sorted, without repeats.
-    std::vector<cap_value_t> capabilities_for(const PrivSet& set) const;
+    // The capabilities that together grant `set`.
+    CapMask capabilities_for(const PrivSet& set) const;
 
 private:
-    std::vector<std::vector<cap_value_t>> caps_;  // by privilege index
+    std::vector<CapMask> caps_;  // by privilege index
 };
 
 }  // namespace xvm

@@ -41,9 +41,9 @@ public:
     // Privileges held by a credential (Linux rule above).
     PrivSet privileges_for(uid_t uid, gid_t gid, const std::vector<gid_t>& groups) const;
 
-    // True when `peer` holds any privilege of `any_of`. Otherwise logs one
-    // line naming `action`, the peer's uid and pid and what it lacked.
-    bool permits(const PeerCred& peer, const PrivSet& any_of, std::string_view action) const;
+    // True when `peer` holds any privilege of `any_of`. Sockets decide
+    // through PeerListener (peer_listener.h), which logs each refusal.
+    bool permits(const PeerCred& peer, const PrivSet& any_of) const;
 
     // "xvm_control or virt_manage"
     std::string describe_any(const PrivSet& set) const;

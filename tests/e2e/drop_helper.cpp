@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
         } else if (opt == "--group") {
             spec.group = argv[i + 1];
         } else if (opt == "--caps") {
-            auto caps = xvm::parse_capabilities(argv[i + 1]);
+            auto caps = xvm::parse_cap_mask(argv[i + 1]);
             if (!caps) {
                 xvm::log_error(caps.error());
                 return 2;

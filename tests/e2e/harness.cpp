@@ -17,6 +17,9 @@
 #include <stdexcept>
 #include <utility>
 
+#include "lib/base/format.h"
+#include "lib/priv/daemon_caps.h"
+
 namespace xvm::test {
 
 std::optional<std::string> needs_root() {
@@ -62,8 +65,8 @@ TempRoot::TempRoot() {
     // read-protected configuration, as an installation does.
     int rc = run("mkdir -p '" + path_ + "/etc/security' '" + path_ + "/etc/xvm' '" + path_ +
                  "/etc/user_attr.d' && cp '" + src + "/priv_names' '" + path_ + "/etc/security/' && cp '" + src +
-                 "/priv_groups' '" + src + "/priv_caps' '" + path_ + "/etc/xvm/' && cp '" + src + "/user_attr' '" +
-                 path_ + "/etc/user_attr.d/xvm'");
+                 "/priv_groups' '" + src + "/priv_caps' '" + src + "/daemon_caps' '" + path_ +
+                 "/etc/xvm/' && cp '" + src + "/user_attr' '" + path_ + "/etc/user_attr.d/xvm'");
     if (rc != 0) throw std::runtime_error("cannot populate " + path_);
 }
 
@@ -238,6 +241,75 @@ bool eventually(const std::function<bool()>& done, std::chrono::milliseconds tim
         int wait_ms = static_cast<int>(std::min<long>(left.count(), fd >= 0 ? 50 : 5));
         ::poll(fd >= 0 ? &p : nullptr, fd >= 0 ? 1 : 0, wait_ms);
     }
+}
+
+}  // namespace xvm::test
+
+namespace xvm::test {
+namespace {
+
+std::string hex_mask(CapMask mask) {
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(mask));
+    return buf;
+}
+
+std::string four(unsigned id) { return cat(id, "\t", id, "\t", id, "\t", id); }
+
+std::string trim_right(std::string s) {
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.pop_back();
+    return s;
+}
+
+}  // namespace
+
+std::vector<pid_t> children_of(pid_t pid) {
+    std::vector<pid_t> out;
+    DIR* proc = ::opendir("/proc");
+    if (proc == nullptr) return out;
+    while (dirent* e = ::readdir(proc)) {
+        pid_t p = static_cast<pid_t>(std::atoi(e->d_name));
+        if (p <= 0) continue;
+        // "pid (comm) state ppid ...": comm may hold spaces, so after ')'.
+        std::string stat = read_file(cat("/proc/", p, "/stat"));
+        auto close = stat.rfind(')');
+        if (close == std::string::npos) continue;
+        std::istringstream rest(stat.substr(close + 1));
+        std::string state;
+        pid_t ppid = 0;
+        if (rest >> state >> ppid && ppid == pid) out.push_back(p);
+    }
+    ::closedir(proc);
+    return out;
+}
+
+std::string identity_mismatch(pid_t pid, const std::string& daemon) {
+    auto table = DaemonCaps::load(XVM_SOURCE_DIR "/privileges/daemon_caps");
+    if (!table) return table.error().message;
+    auto keep = table->keep_for(daemon);
+    if (!keep) return keep.error().message;
+    struct passwd* xvm = ::getpwnam("xvm");
+    if (xvm == nullptr) return "user xvm does not exist";
+    bool launcher = daemon == "hvsim-launcher";
+    unsigned uid = launcher ? 0 : xvm->pw_uid, gid = launcher ? 0 : xvm->pw_gid;
+    std::map<std::string, std::string> want = {
+        {"Uid", four(uid)},
+        {"Gid", four(gid)},
+        {"Groups", launcher ? "" : cat(gid)},
+        {"CapInh", hex_mask(0)},
+        {"CapPrm", hex_mask(*keep)},
+        {"CapEff", hex_mask(*keep)},
+        {"CapBnd", hex_mask(*keep)},
+        {"CapAmb", hex_mask(0)},
+        {"NoNewPrivs", "1"},
+    };
+    auto st = proc_status(pid);
+    std::string out;
+    for (const auto& [field, value] : want)
+        if (trim_right(st[field]) != value)
+            out += cat(daemon, " pid ", pid, ": ", field, " is '", st[field], "', daemon_caps says '",
+                       value, "'; ");
+    return out;
 }
 
 }  // namespace xvm::test

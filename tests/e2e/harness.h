@@ -92,9 +92,19 @@ void write_file(const std::string& path, const std::string& text);
 // Fields of /proc/PID/status ("Uid" -> "60\t60\t60\t60").
 std::map<std::string, std::string> proc_status(pid_t pid);
 
+// Checks /proc/PID/status of a running xVM process against what
+// privileges/daemon_caps (of the source tree, the file the daemons read)
+// declares for `daemon`: uid and gid (xvm for the daemons, 0 for
+// "hvsim-launcher"), supplementary groups, every capability set and
+// no_new_privs. Returns "" when all match, else what differs.
+std::string identity_mismatch(pid_t pid, const std::string& daemon);
+
 // Processes whose /proc/PID/cmdline, NUL-separated words joined by ' ',
 // starts with `prefix` (e.g. "/path/xvm-guest --domid 3 ").
 std::vector<pid_t> processes_with_cmdline(const std::string& prefix);
+
+// The processes whose parent is `pid`.
+std::vector<pid_t> children_of(pid_t pid);
 
 // Re-checks `done` until it holds or `timeout` passes - the way tests wait
 // for readiness; between checks it waits for `fd` to become readable (when

@@ -322,13 +322,10 @@ TEST_F(HvsimE2E, EventChannelRefusalsAndVcpus) {
 }
 
 TEST_F(HvsimE2E, DaemonAndGuestIdentities) {
-    auto st = proc_status(hvsim_->pid());
-    struct passwd* xvm = ::getpwnam("xvm");
-    ASSERT_NE(xvm, nullptr);
-    EXPECT_EQ(st["Uid"].substr(0, st["Uid"].find('\t')), std::to_string(xvm->pw_uid));
-    EXPECT_EQ(st["CapEff"], "0000000000000000");
-    EXPECT_EQ(st["CapPrm"], "0000000000000000");
-    EXPECT_EQ(st["NoNewPrivs"], "1");
+    EXPECT_EQ(identity_mismatch(hvsim_->pid(), "hvsim"), "");
+    pid_t launcher = launcher_pid();
+    ASSERT_GT(launcher, 0);
+    EXPECT_EQ(identity_mismatch(launcher, "hvsim-launcher"), "");
 
     auto dom = hv_->domain_create(config(16));
     ASSERT_TRUE(dom);

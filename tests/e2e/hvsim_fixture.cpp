@@ -41,8 +41,11 @@ void HvsimFixture::TearDown() {
     ::unsetenv("XVM_ROOT");
 }
 
+// Started from a parent that holds supplementary groups (adm and xvm, as
+// an administrator's shell might): neither the launcher nor any guest may
+// keep them (a guest in group xvm would hold xvm_control).
 void HvsimFixture::start_hvsim() {
-    hvsim_.emplace(Child::spawn({HVSIM_PROGRAM, "-d", "--guest", GUEST_PROGRAM, "--cpus", "2",
+    hvsim_.emplace(Child::spawn({"/usr/bin/setpriv", "--groups", "adm,xvm", "--", HVSIM_PROGRAM, "-d", "--guest", GUEST_PROGRAM, "--cpus", "2",
                                  "--memory-mib", "1024", "--dom0-mib", "512"},
                                 {{"XVM_ROOT", root_.path()}}, root_ / "/hvsim.log"));
     hv_ = connect();
@@ -65,6 +68,11 @@ std::unique_ptr<Hypervisor> HvsimFixture::connect() {
         },
         10s);
     return hv;
+}
+
+pid_t HvsimFixture::launcher_pid() {
+    auto kids = children_of(hvsim_->pid());
+    return kids.size() == 1 ? kids[0] : -1;
 }
 
 pid_t HvsimFixture::guest_pid(DomId dom) {

@@ -23,6 +23,8 @@ class HvsimFixture : public ::testing::Test {
     void stop_hvsim();
     std::unique_ptr<Hypervisor> connect();
     std::string log() { return read_file(root_ / "/hvsim.log"); }
+    // hvsim's guest launcher (its one direct child), or -1.
+    pid_t launcher_pid();
     // The guest process of `dom`, or -1.
     pid_t guest_pid(DomId dom);
     // Waits (through the state-change subscription) until `pred` holds for

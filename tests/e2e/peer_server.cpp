@@ -18,6 +18,7 @@
 #include "lib/priv/priv_db.h"
 #include "lib/priv/ucred.h"
 #include "lib/base/unix_socket.h"
+#include "lib/priv/peer_listener.h"
 
 namespace {
 
@@ -31,21 +32,6 @@ Result<PrivSet> policy_set(const PrivDb& db, const std::string& policy) {
 void answer(int fd, std::string_view text) {
     // The peer may already be gone; the test judges by what it read.
     (void)!::write(fd, text.data(), text.size());
-}
-
-Status on_accept(int listen_fd, const PrivDb& db, const PrivSet& required) {
-    Result<UniqueFd> conn = accept_unix(listen_fd);
-    if (!conn) return conn.error().code == EAGAIN ? Status() : Status(std::move(conn).error());
-    Result<PeerCred> peer = get_peer_cred(conn->get(), db);
-    if (!peer) {
-        answer(conn->get(), "refused: credentials unknown\n");
-        return std::move(peer).error();
-    }
-    if (db.permits(*peer, required, "test connection"))
-        answer(conn->get(), "accepted\n");
-    else
-        answer(conn->get(), cat("refused: ", std::strerror(EACCES), "\n"));
-    return {};
 }
 
 }  // namespace
@@ -71,8 +57,11 @@ int main(int argc, char** argv) {
     if (!listener) { log_error(listener.error()); return 95; }
     auto loop = EventLoop::create();
     if (!loop) { log_error(loop.error()); return 95; }
-    int fd = listener->get();
-    Status added = (*loop)->add_fd(fd, EPOLLIN, [&](uint32_t) { return on_accept(fd, *db, *required); });
+    auto accepted = PeerListener::start(
+        **loop, std::move(*listener), *db, {"test connection", *required},
+        [](UniqueFd fd, PeerCred) { answer(fd.get(), "accepted\n"); },
+        [](UniqueFd fd, PeerCred) { answer(fd.get(), cat("refused: ", std::strerror(EACCES), "\n")); });
+    Status added = accepted ? Status() : Status(accepted.error());
     Status sig = (*loop)->add_signal(SIGTERM, [&](const signalfd_siginfo&) {
         (*loop)->stop();
         return Status();

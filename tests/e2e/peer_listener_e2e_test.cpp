@@ -1,0 +1,119 @@
+// The accept loop every daemon shares (lib/priv/peer_listener.h), against
+// the real xenstored: running out of descriptors backs off with one log
+// line and recovers; a connect loop by an unprivileged user is logged once
+// plus a summary, not once per connection (hardening issue items 7 and 8).
+#include <gtest/gtest.h>
+#include <grp.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <dirent.h>
+
+#include <string>
+#include <vector>
+
+#include "lib/base/format.h"
+#include "lib/xen/xs_wire.h"
+#include "tests/e2e/xs_harness.h"
+
+namespace xvm::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::size_t count(const std::string& text, const std::string& what) {
+    std::size_t n = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+}
+
+std::size_t open_fds(pid_t pid) {
+    std::size_t n = 0;
+    DIR* d = ::opendir(cat("/proc/", pid, "/fd").c_str());
+    if (d == nullptr) return 0;
+    while (dirent* e = ::readdir(d))
+        if (e->d_name[0] != '.') ++n;
+    ::closedir(d);
+    return n;
+}
+
+class PeerListenerE2E : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (auto why = needs_root()) GTEST_SKIP() << *why;
+        ASSERT_EQ(run(XVM_SOURCE_DIR "/scripts/xvm-accounts >/dev/null"), 0);
+        daemon_.emplace(root_, std::vector<std::string>{});
+        ASSERT_TRUE(daemon_->wait_ready()) << daemon_->log();
+    }
+    bool serves() {
+        XsClient c(daemon_->socket());
+        if (!c.valid()) return false;
+        auto r = c.call(XS_WRITE, nul_join({"/alive"}) + "yes", 0);
+        return r && r->error().empty();
+    }
+
+    TempRoot root_;
+    std::optional<Xenstored> daemon_;
+};
+
+TEST_F(PeerListenerE2E, OutOfDescriptorsBacksOffLogsOnceAndRecovers) {
+    pid_t pid = daemon_->pid();
+    std::size_t limit = open_fds(pid) + 8;
+    // As xvm, the daemon's own user: lowering another process's limit needs
+    // no capability then (CAP_SYS_RESOURCE may be missing in a container).
+    ASSERT_EQ(run(cat("setpriv --reuid=xvm --regid=xvm --clear-groups prlimit --pid ", pid,
+                      " --nofile=", limit, ":", limit)),
+              0);
+    // More clients than descriptors left: the daemon accepts until EMFILE,
+    // the rest wait in the backlog while the listener is paused.
+    std::vector<XsClient> hogs;
+    for (int i = 0; i < 32; ++i) hogs.emplace_back(daemon_->socket());
+    ASSERT_TRUE(eventually([&] { return daemon_->log().find("not accepting") != std::string::npos; }))
+        << daemon_->log();
+    // Three back-off periods later still one line: no spinning, no log flood.
+    XsClient waiting(daemon_->socket());
+    EXPECT_FALSE(eventually([&] { return false; }, 3s));
+    EXPECT_EQ(count(daemon_->log(), "not accepting"), 1u) << daemon_->log();
+    // Free the descriptors: the daemon accepts again and serves everyone.
+    hogs.clear();
+    EXPECT_TRUE(eventually([&] { return serves(); }, 10s)) << daemon_->log();
+    auto r = waiting.call(XS_READ, nul_join({"/alive"}));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->payload, "yes");
+    EXPECT_NE(daemon_->log().find("accepting connections again"), std::string::npos);
+}
+
+TEST_F(PeerListenerE2E, ARefusedConnectLoopIsLoggedOnceThenSummed) {
+    TestUsers users;
+    users.add("xvmx-pl-none", "");
+    uid_t none = users.uid("xvmx-pl-none");
+    constexpr int kConnects = 400;
+    pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        gid_t nogroup = 65534;
+        if (::setgroups(0, nullptr) || ::setresgid(nogroup, nogroup, nogroup) ||
+            ::setresuid(none, none, none))
+            ::_exit(2);
+        for (int i = 0; i < kConnects; ++i) {
+            XsClient c(daemon_->socket());
+            auto r = c.call(XS_READ, nul_join({"/"}));
+            if (!r || r->error() != "EACCES") ::_exit(1);
+        }
+        ::_exit(0);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    std::string line = cat("refused xenstore socket for uid ", none, " pid ");
+    std::string summary =
+        cat("... ", kConnects - 1, " more refusals of xenstore socket for uid ", none,
+            " in the last 10 s");
+    EXPECT_TRUE(eventually([&] { return daemon_->log().find(summary) != std::string::npos; }, 20s))
+        << daemon_->log();
+    EXPECT_EQ(count(daemon_->log(), line), 1u) << daemon_->log();
+    EXPECT_TRUE(serves());
+}
+
+}  // namespace
+}  // namespace xvm::test
