@@ -17,7 +17,7 @@ namespace xvm::smf {
 // A request as it travels: a verb, the target entity, and arguments.
 //   enable / enable_t / disable / disable_t [comment]   (instances)
 //   restart refresh maint_on maint_on_immediate maint_on_temporary
-//   maint_on_immtemp maint_off degraded degrade_immediate restore
+//   maint_on_immtemp maint_off degraded degrade_immediate restore dodump
 //   setprop pg prop type value...      addpg pg type [P|NP]
 //   delprop pg [prop]                  delpg pg
 //   notify                             (nothing to apply; wake startd)
@@ -38,7 +38,7 @@ RequestKind kind_of(std::string_view verb);
 Status apply_request(Repository& repo, const Request& request);
 
 // Sets pg/prop on an entity's current configuration. A new property needs
-// a type; an existing one keeps its type and `type` must match it.
+// a type; an existing one keeps its type unless `type` names another.
 Status set_property(PgSet& set, std::string_view pg, std::string_view prop,
                     std::optional<PropType> type, const std::vector<std::string>& values);
 

@@ -132,9 +132,13 @@ Status reveal(PgSet& set, const std::string& entity, std::string_view view, std:
     return {};
 }
 
-Status submit(const Request& r) {
+Status submit(const Request& r) { return submit(nullptr, r); }
+
+Status submit(Repository* writable, const Request& r) {
     if (::geteuid() != 0) return send_request(r);
-    {
+    if (writable != nullptr) {
+        if (auto st = apply_request(*writable, r); !st) return st;
+    } else {
         auto repo = Repository::open(true);
         if (!repo) return std::move(repo).error();
         if (auto st = apply_request(**repo, r); !st) return st;

@@ -47,5 +47,8 @@ Status reveal(PgSet& set, const std::string& entity, std::string_view view, std:
 // the repository and notifies svc.startd when it runs; otherwise asks
 // svc.startd, which checks authorizations.
 Status submit(const Request& request);
+// The same with the caller's writable repository (a process may open the
+// repository once: tdb refuses a second open of the same file).
+Status submit(Repository* writable, const Request& request);
 
 }  // namespace xvm::smf

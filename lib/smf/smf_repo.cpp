@@ -134,6 +134,16 @@ Result<std::unique_ptr<Repository>> Repository::open_public(const std::string& p
     return std::unique_ptr<Repository>(new Repository(tdb, path, false, true, UniqueFd()));
 }
 
+void Repository::follow_public() {
+    struct stat held {}, named {};
+    if (::fstat(::tdb_fd(tdb_), &held) != 0 || ::stat(path_.c_str(), &named) != 0) return;
+    if (held.st_ino == named.st_ino && held.st_dev == named.st_dev) return;
+    tdb_context* fresh = ::tdb_open(path_.c_str(), 0, TDB_NOLOCK, O_RDONLY | O_CLOEXEC, 0);
+    if (fresh == nullptr) return;  // keep reading the copy in hand
+    ::tdb_close(tdb_);
+    tdb_ = fresh;
+}
+
 Repository::~Repository() {
     if (tdb_ == nullptr) return;  // a failed open
     if (depth_ > 0) (void)::tdb_transaction_cancel(tdb_);  // an abandoned edit must not land
@@ -148,6 +158,7 @@ Repository::~Repository() {
 class Repository::ReadLock {
 public:
     explicit ReadLock(Repository& r) : fd_(r.depth_ == 0 && r.lock_fd_ ? r.lock_fd_.get() : -1) {
+        if (r.public_) r.follow_public();
         if (fd_ >= 0) status_ = r.lock(LOCK_SH);
         if (!status_) fd_ = -1;
     }
@@ -228,6 +239,10 @@ Result<std::vector<std::string>> Repository::keys_with_prefix(std::string_view p
 
 Result<std::vector<std::string>> Repository::entities() { return keys_with_prefix("E|"); }
 
+Result<std::vector<std::string>> Repository::snapshots(std::string_view instance) {
+    return keys_with_prefix(cat("S|", instance, "|"));
+}
+
 Result<std::vector<std::string>> Repository::instances_of(std::string_view service) {
     auto keys = keys_with_prefix(cat("E|", service, ":"));
     if (!keys) return std::move(keys).error();
@@ -276,12 +291,11 @@ Result<PgSet> Repository::running_view(std::string_view instance) {
     auto inst = current(instance);
     if (!inst) return inst;
     auto snap = snapshot(instance, "running");
-    PgSet out;
-    if (snap) {
-        out = std::move(*snap);
-    } else if (snap.error().code != ENOENT) {
-        return snap;
-    }
+    // Never refreshed: the editing configuration, composed (method.c's
+    // "Using editing version to run method", svcprop without -s).
+    if (!snap && snap.error().code == ENOENT) return composed_current(instance);
+    if (!snap) return snap;
+    PgSet out = std::move(*snap);
     for (const PropertyGroup& g : inst->pgs)
         if (!g.persistent) out.pgs.push_back(g);
     return out;

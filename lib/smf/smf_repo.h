@@ -71,6 +71,8 @@ public:
     // Every entity, sorted: services and instances as entity strings.
     Result<std::vector<std::string>> entities();
     Result<std::vector<std::string>> instances_of(std::string_view service);
+    // The names of an instance's snapshots, sorted.
+    Result<std::vector<std::string>> snapshots(std::string_view instance);
     Result<bool> exists(std::string_view entity);
 
     // The current (editing) configuration of one entity, not composed.
@@ -80,7 +82,8 @@ public:
     // A stored snapshot (running, initial, last-import, start, previous).
     Result<PgSet> snapshot(std::string_view instance, std::string_view name);
     // What svcprop and svc.startd read: running snapshot plus the
-    // instance's non-persistent groups.
+    // instance's non-persistent groups; an instance never refreshed (no
+    // running snapshot) reads its composed editing configuration.
     Result<PgSet> running_view(std::string_view instance);
     // A view by name: "current", "composed", "running" or "snapshot/NAME"
     // (services have only "current").
@@ -108,6 +111,9 @@ private:
     Repository(tdb_context* tdb, std::string path, bool writable, bool is_public, UniqueFd lock)
         : tdb_(tdb), path_(std::move(path)), writable_(writable), public_(is_public), lock_fd_(std::move(lock)) {}
     Status lock(int op);
+    // A public copy is replaced by rename after every commit: a reader
+    // that lives on (svcadm -s, svcprop -w) moves to the newest file.
+    void follow_public();
     Status write_public_copy();
     Result<std::string> fetch(const std::string& key);
     Status store(const std::string& key, const std::string& value);

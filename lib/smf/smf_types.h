@@ -37,6 +37,8 @@ std::optional<PropType> type_from_name(std::string_view name);
 std::string_view type_name(PropType type);
 // uri, fmri, host, hostname and the net_address types are ustrings.
 bool is_ustring(PropType type);
+// astring and every ustring type: what scf_value_get_astring() reads.
+inline bool is_string_type(PropType type) { return type == PropType::Astring || is_ustring(type); }
 
 // Checks one value against its type and returns it canonical ("TRUE" is
 // not a boolean; "007" becomes "7"). The error says what and why:

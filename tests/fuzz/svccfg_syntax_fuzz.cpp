@@ -12,6 +12,10 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string_view line(reinterpret_cast<const char*>(data), size);
+    // The statement lexer svccfg's engine runs on every line.
+    if (auto words = xvm::svccfg::lex(line))
+        for (const auto& w : *words)
+            if (!w.quoted && w.text.empty()) std::abort();
     if (auto args = xvm::svccfg::parse_setprop(line)) {
         auto type = args->type.value_or(xvm::smf::PropType::Astring);
         for (const std::string& v : args->values) {
