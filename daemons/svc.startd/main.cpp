@@ -107,14 +107,17 @@ int run(bool debug) {
         if (st) st = l->add_signal(sig, [l](const signalfd_siginfo&) -> Status { l->stop(); return {}; });
     if (st) (void)l->add_signal(SIGPIPE, [](const signalfd_siginfo&) -> Status { return {}; });
     if (!st) return log_error(st.error()), 1;
-    auto control = startd::ControlServer::create(**loop, *r);
-    if (!control) return log_error(control.error()), 1;
     log_info(cat(*fresh ? "starting" : "restarting: re-adopting running services", " (root ",
                  xvm_root().empty() ? "/" : xvm_root(), ")"));
     if (auto s = r->start(*fresh); !s) return log_error(s.error()), 1;
     // Users other than root read the public copy: make sure it is current
     // even when starting changed nothing.
     if (auto s = (*repo)->publish(); !s) log_error(s.error().context("cannot write the users' copy of the repository"));
+    // The socket appears once every instance has its restarter group, so a
+    // command that waits on it (svcadm -s) never meets an instance svc.startd
+    // has not looked at yet.
+    auto control = startd::ControlServer::create(**loop, *r);
+    if (!control) return log_error(control.error()), 1;
     if (auto s = l->run(); !s) return log_error(s.error()), 1;
     r->remove_empty_contracts();
     // Services keep running: a new svc.startd adopts them.

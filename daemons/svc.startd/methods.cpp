@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -95,6 +96,13 @@ bool Restarter::restart_rate_exceeded(Instance& in, const smf::PgSet& view) {
     return (in.starts.back() - in.starts.front()) / (count - 1) < period;
 }
 
+// Online with nothing to watch: a null or absent start method.
+void Restarter::started_without_process(Instance& in) {
+    in.failures = 0;
+    in.duration = Duration::Transient;
+    set_state(in, State::Online, std::exchange(in.start_reason, "dependencies_satisfied"));
+}
+
 void Restarter::begin_start(Instance& in) {
     auto view = running_view(in.entity);
     if (!view) return log_error(view.error());
@@ -107,18 +115,31 @@ void Restarter::begin_start(Instance& in) {
         log_warnx(cat("svc:/", in.entity, " restarting too quickly: transitioned to maintenance"));
         return set_state(in, State::Maint, "restarting_too_quickly");
     }
+    // method.c's method_run(): a missing method group or exec property
+    // is logged and counts as success.
+    if (view->find("start") == nullptr || view->find("start", "exec") == nullptr) {
+        instance_log(in.entity, view->find("start") == nullptr ? "Method property group 'start' is not present."
+                                                               : "Method property 'start/exec is not present.");
+        return started_without_process(in);
+    }
     std::string exec = view->first("start", "exec").value_or("");
     ExecSpec spec = classify_exec(exec);
-    if (exec.empty() || spec.kind == ExecSpec::Kind::Kill) {
-        instance_log(in.entity, exec.empty() ? "Method \"start\" is not defined." : "Method \"start\" cannot be :kill.");
+    if (spec.kind == ExecSpec::Kind::Kill) {  // no contract to kill yet
+        instance_log(in.entity, "Invalid use of \":kill\" as stop method for transient service.");
         return set_state(in, State::Maint, "method_failed");
     }
     in.next = State::Online;
     if (spec.kind == ExecSpec::Kind::True) {
         instance_log(in.entity, "Executing start method (null).");
-        in.failures = 0;
-        in.duration = Duration::Transient;
-        return set_state(in, State::Online, "none");
+        return started_without_process(in);
+    }
+    if (in.duration == Duration::Child && exec.starts_with('/')) {
+        std::string path = exec.substr(0, exec.find(' '));
+        struct stat st {};
+        if (::stat(path.c_str(), &st) != 0 && errno == ENOENT) {
+            instance_log(in.entity, cat("Missing start method (", path, "), changing state to maintenance."));
+            return set_state(in, State::Maint, "method_failed");
+        }
     }
     auto command = expand_tokens(exec, TokenContext{"start", in.entity, &*view});
     if (!command) {
@@ -142,7 +163,7 @@ void Restarter::begin_start(Instance& in) {
         in.child_pid = pid;  // the start method is the service
         in.child_report = std::move(launch->report);
         track(in);
-        return set_state(in, State::Online, "none");
+        return set_state(in, State::Online, std::exchange(in.start_reason, "dependencies_satisfied"));
     }
     in.method_pid = pid;
     in.method_report = std::move(launch->report);
@@ -164,14 +185,10 @@ void Restarter::on_start_exit(Instance& in, int status) {
             // Watched before the state is published, so restarter/contract
             // names the contract the next svc.startd re-adopts.
             if (in.duration == Duration::Contract) track(in);
-            set_state(in, State::Online, "none");
+            set_state(in, State::Online, std::exchange(in.start_reason, "dependencies_satisfied"));
             return;
         }
-        if (code == 94 && !in.timed_out) {  // SMF_EXIT_NODAEMON: nothing to watch
-            in.failures = 0;
-            in.duration = Duration::Transient;
-            return set_state(in, State::Online, "none");
-        }
+        if (code == 94 && !in.timed_out) return started_without_process(in);  // SMF_EXIT_NODAEMON
         if (code == 101 && !in.timed_out) {  // SMF_EXIT_TEMP_DISABLE: the method asks to be disabled
             (void)in.contract.kill_all();
             auto st = smf::apply_request(repo_, smf::Request{"disable_t", in.entity, {}});
@@ -205,49 +222,81 @@ void Restarter::method_failed(Instance& in, int) {
     set_state(in, State::Offline, "method_failed");  // evaluate() runs it again at once
 }
 
+// restarter.c's stop_instance(): the instance is marked as going to
+// `target` and its stop method runs (method.c's method_run for
+// METHOD_STOP). An empty `message` is for a caller that logged already.
 void Restarter::begin_stop(Instance& in, State target, std::string aux, std::string_view message) {
-    instance_log(in.entity, message);
+    if (!message.empty()) instance_log(in.entity, message);
     in.stop_target = target;
     in.stop_aux = std::move(aux);
     in.next = target;
-    auto view = running_view(in.entity);
-    std::string exec = view ? view->first("stop", "exec").value_or(":true") : ":kill";
-    auto budget = view ? method_timeout(*view, "stop") : std::chrono::seconds(0);
-    ExecSpec spec = classify_exec(exec);
     publish(in);
-    if (spec.kind == ExecSpec::Kind::True) {
-        instance_log(in.entity, "Executing stop method (null).");
-    } else if (spec.kind == ExecSpec::Kind::Kill) {
-        instance_log(in.entity, "Executing stop method (:kill).");
-        in.contract.signal_all(spec.signo);
-    } else {
-        auto command = expand_tokens(exec, TokenContext{"stop", in.entity, &*view});
-        auto ctx = command ? method_context(in, "stop", *view) : Result<MethodContext>(command.error());
-        if (!ctx) {
-            instance_log(in.entity, ctx.error().message);
-            (void)in.contract.kill_all();
-            in.stop_target = State::Maint;
-            in.stop_aux = "stop_method_failed";
-        } else if (auto launch = spawn(in, *ctx, *command, false); !launch) {
-            // The restarter could not run the stop method: the service is
-            // stopped all the same, by killing its contract - not the
-            // service's failure.
-            instance_log(in.entity, cat("Could not run \"stop\" method: ", launch.error().message,
-                                        ". Killing contract ", in.ctid, "."));
-            (void)in.contract.kill_all();
-        } else {
-            instance_log(in.entity, cat("Executing stop method (\"", *command, "\")."));
-            in.method_pid = launch->pid;
-            in.method_report = std::move(launch->report);
-            in.method = "stop";
-            in.timed_out = false;
-            arm_timer(in, budget);
-            return;
-        }
-    }
-    drain(in, budget);
+    run_stop(in);
 }
 
+void Restarter::run_stop(Instance& in) {
+    in.timed_out = false;
+    auto view = running_view(in.entity);
+    auto budget = view ? method_timeout(*view, "stop") : std::chrono::seconds(0);
+    in.stop_budget = budget;
+    in.stop_deadline = EventLoop::Clock::now() + budget;
+    bool contract = in.duration != Duration::Transient;
+    if (!view || view->find("stop") == nullptr || view->find("stop", "exec") == nullptr) {
+        // Logged and taken as success, as method_run() does; what still
+        // runs in the contract is not left behind.
+        if (view)
+            instance_log(in.entity, view->find("stop") == nullptr ? "Method property group 'stop' is not present."
+                                                                  : "Method property 'stop/exec is not present.");
+        if (in.contract.populated()) (void)in.contract.kill_all();
+        return drain(in, kKillGrace);
+    }
+    std::string exec = view->first("stop", "exec").value_or("");
+    ExecSpec spec = classify_exec(exec);
+    if (spec.kind == ExecSpec::Kind::True) {
+        instance_log(in.entity, "Executing stop method (null).");
+        if (in.contract.populated()) (void)in.contract.kill_all();
+        return drain(in, kKillGrace);
+    }
+    if (spec.kind == ExecSpec::Kind::Kill) {
+        if (!contract) {
+            instance_log(in.entity, "Invalid use of \":kill\" as stop method for transient service.");
+            return stop_failed(in, false);
+        }
+        instance_log(in.entity, "Executing stop method (:kill).");
+        in.contract.signal_all(spec.signo);
+        return drain(in, budget);
+    }
+    auto command = expand_tokens(exec, TokenContext{"stop", in.entity, &*view});
+    if (!command) {
+        instance_log(in.entity, cat("Could not expand method tokens in \"", exec, "\": ", command.error().message, "."));
+        return stop_failed(in, false);
+    }
+    auto ctx = method_context(in, "stop", *view);
+    if (!ctx) {
+        instance_log(in.entity, ctx.error().message);
+        return stop_failed(in, false);
+    }
+    auto launch = spawn(in, *ctx, *command, false);
+    if (!launch) {
+        // The restarter could not run the stop method: the service is
+        // stopped all the same, by killing its contract - not the
+        // service's failure.
+        instance_log(in.entity, cat("Could not run \"stop\" method: ", launch.error().message,
+                                    ". Killing contract ", in.ctid, "."));
+        (void)in.contract.kill_all();
+        return drain(in, kKillGrace);
+    }
+    instance_log(in.entity, cat("Executing stop method (\"", *command, "\")."));
+    in.method_pid = launch->pid;
+    in.method_report = std::move(launch->report);
+    in.method = "stop";
+    in.timed_out = false;
+    arm_timer(in, budget);
+}
+
+// A stop method that exited 0 (or :kill sent): the contract must empty
+// within what is left of the stop timeout (method.c's assured_kill);
+// one that does not is killed, and the instance goes to maintenance.
 void Restarter::drain(Instance& in, std::chrono::seconds budget) {
     if (in.child_pid > 0) ::kill(in.child_pid, SIGTERM);  // a child service with a no-op stop
     if (!in.contract.populated()) return finish_stop(in);
@@ -260,10 +309,32 @@ void Restarter::finish_stop(Instance& in) {
     if (in.timer) loop_.cancel_timer(in.timer);
     in.timer = 0;
     in.draining = false;
+    in.failures = 0;  // update_fault_count(FAULT_COUNT_RESET)
     untrack(in);
     if (in.stop_target == State::Disabled) instance_log(in.entity, "Disabled.");
     set_state(in, in.stop_target, in.stop_aux);
     evaluate();
+}
+
+void Restarter::stop_to_maintenance(Instance& in, std::string aux) {
+    if (in.timer) loop_.cancel_timer(in.timer);
+    in.timer = 0;
+    in.draining = false;
+    (void)in.contract.kill_all();
+    untrack(in);
+    log_warnx(cat("svc:/", in.entity, ": stop failed: transitioned to maintenance (", aux, ")"));
+    set_state(in, State::Maint, std::move(aux));
+    evaluate();
+}
+
+// method_thread(): a failed stop is run again until the fault threshold
+// (then fault_threshold_reached); one that cannot succeed (exit 95, 96,
+// 99, 100, an invalid method, a timeout without timeout_retry, a
+// contract that outlived the timeout) is method_failed at once.
+void Restarter::stop_failed(Instance& in, bool retryable) {
+    if (!retryable) return stop_to_maintenance(in, "method_failed");
+    if (++in.failures >= kFaultThreshold) return stop_to_maintenance(in, "fault_threshold_reached");
+    run_stop(in);
 }
 
 void Restarter::begin_refresh(Instance& in) {
@@ -305,14 +376,15 @@ void Restarter::on_method_exit(Instance& in, int status) {
     else if (WIFSIGNALED(status))
         instance_log(in.entity, cat("Method \"", method, "\" failed due to signal ", signal_name(WTERMSIG(status)), "."));
     if (method != "stop") return;
-    bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0 && !in.timed_out;
-    if (!ok) {
-        (void)in.contract.kill_all();
-        in.stop_target = State::Maint;
-        in.stop_aux = "stop_method_failed";
+    if (in.timed_out) {
+        auto view = running_view(in.entity);
+        bool retry = !view || view->first("startd", "timeout_retry").value_or("true") != "false";
+        return stop_failed(in, retry);  // ERANGE without timeout_retry
     }
-    auto view = running_view(in.entity);
-    drain(in, view ? method_timeout(*view, "stop") : std::chrono::seconds(0));
+    if (!WIFEXITED(status)) return stop_failed(in, true);  // killed: EAGAIN
+    if (WEXITSTATUS(status) != 0) return stop_failed(in, !fatal_exit(WEXITSTATUS(status)));
+    auto left = std::chrono::duration_cast<std::chrono::seconds>(in.stop_deadline - EventLoop::Clock::now());
+    drain(in, in.stop_budget.count() == 0 ? in.stop_budget : std::max(left, std::chrono::seconds(1)));
 }
 
 // The child of a method failed before exec and said why (spawn.h).
@@ -324,15 +396,12 @@ void Restarter::on_spawn_failure(Instance& in, const std::string& method, const 
         return set_state(in, State::Maint, "method_failed");
     }
     if (method == "stop") {
-        // Stopped all the same; a context that cannot be applied is the
-        // service's fault (stop_method_failed), a short system is not.
+        // A context that cannot be applied is the service's (method_failed,
+        // as restarter_set_method_context's errors); a short system is
+        // not: the contract is killed instead.
+        if (!f.restarter_side) return stop_failed(in, false);
         (void)in.contract.kill_all();
-        if (!f.restarter_side) {
-            in.stop_target = State::Maint;
-            in.stop_aux = "stop_method_failed";
-        }
-        auto view = running_view(in.entity);
-        return drain(in, view ? method_timeout(*view, "stop") : std::chrono::seconds(0));
+        return drain(in, kKillGrace);
     }
 }
 
@@ -352,15 +421,22 @@ void Restarter::arm_timer(Instance& in, std::chrono::seconds timeout) {
 }
 
 void Restarter::on_timeout(Instance& in) {
+    if (in.draining && in.timed_out) {
+        // SIGKILLed and still there (a process stuck in the kernel):
+        // maintenance, with the contract left to be emptied later.
+        instance_log(in.entity, cat("Processes of contract ", in.ctid, " could not be killed."));
+        return stop_to_maintenance(in, "method_failed");
+    }
     in.timed_out = true;
     instance_log(in.entity, cat("Method or service exit timed out.  Killing contract ", in.ctid, "."));
-    if (in.method_pid > 0) ::kill(in.method_pid, SIGKILL);
-    (void)in.contract.kill_all();
-    if (in.draining) {
-        in.stop_target = State::Maint;
-        in.stop_aux = "stop_method_failed";
-        finish_stop(in);
+    if (in.method_pid > 0) {
+        ::kill(-in.method_pid, SIGKILL);  // the method's session
+        ::kill(in.method_pid, SIGKILL);
     }
+    // A start method runs in the service's contract; a stop or refresh
+    // method has its own processes only.
+    if (in.method == "start" || in.draining) (void)in.contract.kill_all();
+    if (in.draining) arm_timer(in, kKillGrace);
 }
 
 void Restarter::track(Instance& in) {
@@ -395,7 +471,8 @@ void Restarter::fault(Instance& in, std::string aux, std::string_view message) {
 }
 
 void Restarter::on_contract_empty(Instance& in) {
-    if (in.draining) return finish_stop(in);
+    // Emptied only by the timeout's kill: method.c's EFAULT.
+    if (in.draining) return in.timed_out ? stop_to_maintenance(in, "method_failed") : finish_stop(in);
     if (in.method_pid > 0 || in.child_pid > 0) return;
     fault(in, "ct_ev_exit", "Stopping because all processes in service exited.");
 }

@@ -69,6 +69,11 @@ struct Instance {
     int spawn_retries = 0;   // consecutive starts the restarter could not carry out
     bool unpublished = false;  // the last publish() did not reach the repository
     std::vector<pid_t> members;  // last seen contract members, to attribute orphans
+    bool enabled = false;        // as last read (a true -> false change is a disable request)
+    bool dependency_stop = false;  // a dependency went down: stop when idle (propagate_stop)
+    std::string start_reason = "dependencies_satisfied";  // the auxiliary state a start publishes
+    std::chrono::seconds stop_budget{0};           // the stop method's timeout (0: none)
+    EventLoop::Clock::time_point stop_deadline{};  // when it ends, for the drain after the method
 };
 
 class Restarter {
@@ -91,6 +96,11 @@ public:
     // How long a repository operation of the restarter waits for root's
     // other writers before it works from what it read last.
     static constexpr std::chrono::milliseconds kLockBudget{1000};
+    // How long a contract SIGKILLed by a stop may take to empty before the
+    // instance goes to maintenance with the processes it could not kill.
+    static constexpr std::chrono::seconds kKillGrace{5};
+    // method.c's fault threshold (update_fault_count).
+    static constexpr int kFaultThreshold = 3;
 
 private:
     Restarter(EventLoop& loop, smf::Repository& repo) : loop_(loop), repo_(repo) {}
@@ -99,7 +109,6 @@ private:
     void adopt(Instance& in);
     bool step(Instance& in);
     bool take_actions(Instance& in, const smf::PgSet& cur);
-    void refresh_dependents(const Instance& in);
     bool enabled(const smf::PgSet& cur) const;
     // The repository as the restarter reads it: on a lock held past the
     // budget, the last successful read (and a look again shortly).
@@ -110,12 +119,21 @@ private:
     void repository_busy();
     void arm_busy_retry();
     std::optional<Dependency> blocking_dependency(const Instance& in, const smf::PgSet& view);
-    Lookup lookup();
+    World world();
+    // A running instance went down (or was refreshed) with `err`: its
+    // running dependents whose restart_on covers it are stopped.
+    void propagate_stop(const Instance& in, Rerr err);
     void set_state(Instance& in, State s, std::string aux);
     void publish(Instance& in);
     // methods.cpp: running methods and contracts
     void begin_start(Instance& in);
+    void started_without_process(Instance& in);
     void begin_stop(Instance& in, State target, std::string aux, std::string_view cause);
+    void run_stop(Instance& in);
+    // A stop that failed: retried up to the fault threshold when
+    // `retryable`, else (or then) maintenance, as method.c decides.
+    void stop_failed(Instance& in, bool retryable);
+    void stop_to_maintenance(Instance& in, std::string aux);
     void begin_refresh(Instance& in);
     bool restart_rate_exceeded(Instance& in, const smf::PgSet& view);
     Result<MethodContext> method_context(Instance& in, const std::string& method, const smf::PgSet& view);
