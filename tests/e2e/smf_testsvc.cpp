@@ -5,6 +5,11 @@
 //   smf_testsvc crashloop   the same, but the daemon dies after 50 ms
 //   smf_testsvc coredump    a daemon with a helper child; the daemon dumps
 //                           core (in $XVM_ROOT) after 100 ms, the helper stays
+//   smf_testsvc stubborn    a daemon that ignores SIGTERM (a stop that
+//                           times out)
+//   smf_testsvc exit-once PATH  a daemon that, the first time (PATH is
+//                           then created), exits 0 by itself after 300 ms
+//                           (all processes exited: not a fault)
 //   smf_testsvc exit N      exits with status N (a failing start method)
 //   smf_testsvc print ARGS  prints its arguments (a refresh method)
 //   smf_testsvc fds         prints the descriptors it was started with
@@ -36,7 +41,7 @@
 
 namespace {
 
-enum class Mode { Run, Crash, Core };
+enum class Mode { Run, Crash, Core, Stubborn, Leave };
 
 [[noreturn]] void daemonize(Mode mode) {
     int ready[2];
@@ -60,6 +65,7 @@ enum class Mode { Run, Crash, Core };
         if (::fork() == 0)
             while (true) ::pause();  // the helper: keeps the contract non-empty
     }
+    if (mode == Mode::Stubborn) ::signal(SIGTERM, SIG_IGN);
     std::printf("daemon %d running\n", ::getpid());
     std::fflush(stdout);
     (void)!::write(ready[1], "r", 1);
@@ -67,6 +73,10 @@ enum class Mode { Run, Crash, Core };
     if (mode == Mode::Crash) {
         ::usleep(50 * 1000);
         ::_exit(1);
+    }
+    if (mode == Mode::Leave) {
+        ::usleep(300 * 1000);
+        ::_exit(0);
     }
     if (mode == Mode::Core) {
         ::usleep(100 * 1000);
@@ -140,6 +150,12 @@ int main(int argc, char** argv) {
     if (argc >= 2 && std::strcmp(argv[1], "daemon") == 0) daemonize(Mode::Run);
     if (argc >= 2 && std::strcmp(argv[1], "crashloop") == 0) daemonize(Mode::Crash);
     if (argc >= 2 && std::strcmp(argv[1], "coredump") == 0) daemonize(Mode::Core);
+    if (argc >= 2 && std::strcmp(argv[1], "stubborn") == 0) daemonize(Mode::Stubborn);
+    if (argc == 3 && std::strcmp(argv[1], "exit-once") == 0) {
+        int fd = ::open(argv[2], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd >= 0) ::close(fd);
+        daemonize(fd >= 0 ? Mode::Leave : Mode::Run);
+    }
     if (argc == 3 && std::strcmp(argv[1], "exit") == 0) return std::atoi(argv[2]);
     if (argc >= 2 && std::strcmp(argv[1], "print") == 0) {
         for (int i = 2; i < argc; ++i) std::printf("%s%s", i > 2 ? " " : "", argv[i]);
