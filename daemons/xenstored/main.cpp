@@ -6,6 +6,7 @@
 // (server.cpp, dispatch.cpp...).
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "daemons/kit/daemon_start.h"
@@ -57,7 +58,9 @@ void refresh(Config& c) {
         log_warnx(cat("refresh: ", s.error().message, "; the previous configuration stays in force"));
         return;
     }
-    log_info(cat("refresh: quotas ", describe_quotas(c.quotas)));
+    std::string quotas = describe_quotas(c.quotas);
+    std::replace(quotas.begin(), quotas.end(), '\n', ',');
+    log_info(cat("refresh: quotas ", quotas));
 }
 
 }  // namespace
