@@ -10,6 +10,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <optional>
 
 #include "daemons/xenstored/config.h"
 #include "lib/priv/daemon_priv.h"
@@ -112,6 +113,14 @@ int main(int argc, char** argv) {
     if (!privdb) return fail(privdb.error(), kExitConfig);
     auto rings = ring_backend(c.hypervisor);
     if (!rings) return fail(rings.error(), kExitConfig);
+    // dom0's own kernel ring: its files are root's, so mapped before the drop.
+    std::optional<RingEndpoint> kernel_ring;
+    if (*rings) {
+        Result<RingEndpoint> k = (*rings)->connect_local_kernel();
+        if (k) kernel_ring = std::move(*k);
+        else if (k.error().code != ENOSYS)
+            return fail(k.error().context("xenstored: cannot open dom0's kernel ring"));
+    }
 
     struct passwd* pw = ::getpwnam("xvm");
     struct group* gr = ::getgrnam("xvm");
@@ -154,6 +163,9 @@ int main(int argc, char** argv) {
         if (!s) return fail(s.error());
     }
     if (Status s = server.serve(std::move(*rw), std::move(*ro)); !s) return fail(s.error());
+    if (kernel_ring) {
+        if (Status s = server.serve_kernel_ring(std::move(*kernel_ring)); !s) return fail(s.error());
+    }
     server.reconnect_domains();
     log_info(cat("serving ", c.socket_path, " and ", c.socket_ro_path, " with ",
                  (*store)->node_count(), " nodes from ", c.tdb_path));
