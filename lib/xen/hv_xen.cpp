@@ -27,6 +27,7 @@ extern "C" {
 #include <unistd.h>
 
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -130,9 +131,12 @@ DomainInfo to_info(const xc_domaininfo_t& x) {
 
 // A cpumap of libxenctrl as a C++ owner.
 struct CpuMap {
+    struct Free {
+        void operator()(std::uint8_t* p) const { std::free(p); }
+    };
+    std::unique_ptr<std::uint8_t, Free> owner;
     xc_cpumap_t bits = nullptr;
     int bytes = 0;
-    ~CpuMap() { std::free(bits); }
 };
 
 class XenHypervisor final : public Hypervisor {
@@ -289,7 +293,13 @@ class XenHypervisor final : public Hypervisor {
         if (!h) return std::move(h).error();
         xenevtchn_port_or_error_t port = xenevtchn_bind_virq(*h, kVirqDomExc);
         if (port < 0) {
-            Error e = xen_error("bind VIRQ_DOM_EXC");
+            // A global VIRQ has one binding per domain: in a running dom0
+            // xenstored holds it.
+            Error e = errno == EEXIST
+                          ? make_error("xen backend: bind VIRQ_DOM_EXC: another process of this "
+                                       "domain holds it (xenstored does, normally)",
+                                       EEXIST)
+                          : xen_error("bind VIRQ_DOM_EXC");
             xenevtchn_close(*h);
             return e;
         }
@@ -332,6 +342,7 @@ class XenHypervisor final : public Hypervisor {
         CpuMap m;
         m.bytes = xc_get_cpumap_size(xch_);
         m.bits = xc_cpumap_alloc(xch_);
+        m.owner.reset(m.bits);
         if (m.bytes <= 0 || m.bits == nullptr) return xen_error("allocate a cpu map");
         return m;
     }

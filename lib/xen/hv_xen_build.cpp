@@ -22,8 +22,12 @@ constexpr std::int32_t kMaxGrantFrames = 64;
 constexpr std::int32_t kMaxMaptrackFrames = 1024;
 constexpr std::uint32_t kMaxEvtchnPort = 1023;
 
+// libxenguest reports through its logger (stderr) and does not always
+// leave errno set; then the step is all we can name.
 Error step_error(DomId dom, std::string_view step) {
-    return errno_error(cat("xen backend: build of domain ", dom, ": ", step));
+    std::string what = cat("xen backend: build of domain ", dom, ": ", step);
+    if (errno == 0) return make_error(cat(what, " failed (libxenguest logged why)"), EIO);
+    return errno_error(what);
 }
 
 struct DomImageDeleter {
@@ -34,11 +38,19 @@ struct DomImageDeleter {
 Result<BuiltDomain> build_into(xc_interface* xch, DomId dom, const DomainConfig& c) {
     BuiltDomain b;
     b.domid = dom;
+    // createdomain sized the vcpu table; this creates the vcpus in it.
+    if (xc_domain_max_vcpus(xch, dom, c.vcpus) < 0) return step_error(dom, "create the vcpus");
     std::uint64_t max_kib = std::max(c.max_memory_kib, c.memory_kib);
     if (xc_domain_setmaxmem(xch, dom, max_kib + kMaxMemSlackKib) < 0)
         return step_error(dom, "set the memory ceiling");
     if (xc_domain_set_memmap_limit(xch, dom, max_kib) < 0)
         return step_error(dom, "set the memory map limit");
+    // The guest's CPUID view, as the toolstack defaults it for PV (PAE on,
+    // no invariant TSC, no nesting); Xen checks the boot vcpu against it.
+    errno = 0;
+    if (xc_cpuid_apply_policy(xch, dom, false, nullptr, 0, true, false, false, nullptr,
+                              nullptr) != 0)
+        return step_error(dom, "apply the CPUID policy");
     int store = xc_evtchn_alloc_unbound(xch, dom, kDom0);
     int console = xc_evtchn_alloc_unbound(xch, dom, kDom0);
     if (store < 0 || console < 0) return step_error(dom, "allocate the ring event channels");
@@ -54,6 +66,7 @@ Result<BuiltDomain> build_into(xc_interface* xch, DomId dom, const DomainConfig&
     img->console_domid = kDom0;
     img->xenstore_evtchn = b.store_port;
     img->xenstore_domid = kDom0;
+    errno = 0;
     if (xc_dom_kernel_file(img.get(), c.kernel.c_str()) != 0)
         return step_error(dom, cat("load kernel ", c.kernel));
     if (!c.ramdisk.empty() && xc_dom_module_file(img.get(), c.ramdisk.c_str(), nullptr) != 0)

@@ -31,7 +31,13 @@ phase() {
     # the phase started (a hung xl, a console client).
     setsid "$XVM_SCENARIO" run-step "$@" &
     pid=$!
-    ( sleep "$limit"; echo "xvm-vm: phase $name: killed after $limit s"; kill -KILL -"$pid" ) &
+    (
+        trap 'kill "$nap" 2>/dev/null; exit 0' TERM
+        sleep "$limit" & nap=$!
+        wait "$nap"
+        echo "xvm-vm: phase $name: killed after $limit s"
+        kill -KILL -"$pid"
+    ) &
     watchdog=$!
     wait "$pid"
     rc=$?
