@@ -231,7 +231,8 @@ TEST_F(HvXenVm, PvGuestLifecycle) {
     bound->reset();
 
     // Core dump: an ELF file; never over an existing file or through a link.
-    std::string core = "/tmp/hv_xen_vm_test." + std::to_string(*dom) + ".core";
+    std::string dir = env("XVM_VM_DUMP_DIR").empty() ? "/tmp" : env("XVM_VM_DUMP_DIR");
+    std::string core = dir + "/hv_xen_vm_test." + std::to_string(*dom) + ".core";
     ::unlink(core.c_str());
     ASSERT_TRUE(hv_->domain_pause(*dom));
     auto dumped = hv_->core_dump(*dom, core);
