@@ -36,6 +36,14 @@ public:
     }
     // True once `dom` has shut down, crashed, is dying or no longer exists.
     virtual bool domain_ended(DomainId) { return false; }
+    // True once `dom` is dying or no longer exists: its ring must be
+    // unmapped, or (on Xen) our mapping keeps the dead domain a zombie.
+    virtual bool domain_gone(DomainId) { return false; }
+    // dom0's own kernel ring (Xen: /proc/xen/xsd_kva + xsd_port), opened
+    // before the privilege drop; ENOSYS where there is none.
+    virtual Result<RingEndpoint> connect_local_kernel() {
+        return make_error("this ring backend has no dom0 kernel ring", ENOSYS);
+    }
 };
 
 std::unique_ptr<RingBackend> hypervisor_rings(std::unique_ptr<Hypervisor> hv);
