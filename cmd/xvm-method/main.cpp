@@ -6,7 +6,7 @@
 // svc:/system/xctl/xend:default: auto (default) | xen | sim. With auto on
 // a host that is not a Xen dom0 (/proc/xen/capabilities missing or without
 // control_d), the three services are disabled temporarily and each log
-// gets one line saying why and how to select the simulator (DESIGN.md
+// gets one line saying why and how to select the simulator (docs/design.md
 // section 1); the exit status SMF_EXIT_TEMP_DISABLE leaves this instance
 // disabled, not in maintenance.
 #include <fcntl.h>

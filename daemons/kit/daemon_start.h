@@ -37,7 +37,7 @@ struct RunDir {
     mode_t mode = 0755;
     // Files of an earlier installation (made by root) that the daemon must
     // own now: given to xvm when they are regular files, never through a
-    // link (upgrade safety, DESIGN.md section 2).
+    // link (upgrade safety, docs/design.md section 2).
     std::vector<std::string> adopt = {};
 };
 

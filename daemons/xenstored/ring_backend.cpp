@@ -82,7 +82,7 @@ public:
         std::string base = cat(dir_, "/", dom);
         UniqueFd fd(::open((base + ".page").c_str(), O_RDWR | O_CLOEXEC));
         if (!fd) return errno_error(cat("cannot open ring page ", base, ".page"));
-        Result<Mapping> page = Mapping::map_shared(fd.get(), 4096, PROT_READ | PROT_WRITE);
+        Result<Mapping> page = Mapping::map_shared(fd.get(), kPageSize, PROT_READ | PROT_WRITE);
         if (!page) return std::move(page).error();
         auto chan = fifo_event_channel(base + ".up", base + ".down");
         if (!chan) return std::move(chan).error();

@@ -2,7 +2,7 @@
 // page's frame and an unbound event-channel port; a RingBackend turns them
 // into a mapping of the page and a bound event channel. Two backends:
 //   HypervisorRings - map_xenstore_page + evtchn_bind_interdomain of the
-//                     hypervisor interface (lib/hypervisor.h);
+//                     hypervisor interface (lib/xen/hypervisor.h);
 //   FileRings       - a test backend: the page is the file DIR/<dom>.page
 //                     and the event channel two FIFOs, DIR/<dom>.up (guest
 //                     to store) and DIR/<dom>.down, so a test peer in

@@ -43,7 +43,7 @@ namespace {
 
 // VIRQ_DOM_EXC from <xen/xen.h>.
 constexpr unsigned kVirqDomExc = 3;
-constexpr std::size_t kPageSize = XC_PAGE_SIZE;
+static_assert(kPageSize == XC_PAGE_SIZE, "lib/xen/hypervisor.h has the wrong page size");
 // dom0's kernel ring, published by the kernel's xenfs (not under XVM_ROOT:
 // it is the running kernel's interface).
 constexpr const char* kXsdKva = "/proc/xen/xsd_kva";

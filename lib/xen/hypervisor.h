@@ -1,6 +1,6 @@
 // The hypervisor interface: what libxenctrl, libxenevtchn, libxengnttab and
 // libxenforeignmemory give a dom0 daemon, as one C++ interface with two
-// implementations chosen by the one backend setting (DESIGN.md section 5):
+// implementations chosen by the one backend setting (docs/design.md section 5):
 //   sim  - a client of the simulated hypervisor daemon, hvsim;
 //   xen  - the real libraries on a Xen dom0.
 // Errors carry Xen's errno values (ENOMEM when memory runs out, ESRCH for
@@ -12,6 +12,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cerrno>
 #include <cstdint>
 #include <memory>
@@ -25,6 +26,8 @@
 namespace xvm {
 
 using DomId = std::uint32_t;
+// Xen's page on x86 (XC_PAGE_SIZE): ring pages, memory accounting.
+inline constexpr std::size_t kPageSize = 4096;
 inline constexpr DomId kDom0 = 0;
 
 enum class Backend : std::uint8_t { kAuto, kXen, kSim };

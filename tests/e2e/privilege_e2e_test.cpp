@@ -1,4 +1,4 @@
-// End-to-end tests of the privilege model (DESIGN.md section 2): a real
+// End-to-end tests of the privilege model (docs/design.md section 2): a real
 // process drops privilege through the library and is inspected from
 // outside; a real server decides on real peers of four kinds.
 #include <grp.h>
