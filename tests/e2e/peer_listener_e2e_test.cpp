@@ -42,7 +42,7 @@ class PeerListenerE2E : public ::testing::Test {
 protected:
     void SetUp() override {
         if (auto why = needs_root()) GTEST_SKIP() << *why;
-        ASSERT_EQ(run(XVM_SOURCE_DIR "/scripts/xvm-accounts >/dev/null"), 0);
+        ASSERT_EQ(run(XVM_SOURCE_DIR "/cmd/xvm-accounts/xvm-accounts >/dev/null"), 0);
         daemon_.emplace(root_, std::vector<std::string>{});
         ASSERT_TRUE(daemon_->wait_ready()) << daemon_->log();
     }

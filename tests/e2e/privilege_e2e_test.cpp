@@ -22,7 +22,7 @@ class PrivilegeE2E : public ::testing::Test {
 protected:
     void SetUp() override {
         if (auto why = needs_root()) GTEST_SKIP() << *why;
-        ASSERT_EQ(run(XVM_SOURCE_DIR "/scripts/xvm-accounts >/dev/null"), 0);
+        ASSERT_EQ(run(XVM_SOURCE_DIR "/cmd/xvm-accounts/xvm-accounts >/dev/null"), 0);
         struct passwd* pw = ::getpwnam("xvm");
         ASSERT_NE(pw, nullptr);
         xvm_uid_ = pw->pw_uid;

@@ -25,7 +25,7 @@ class RootPathsE2E : public ::testing::Test {
 protected:
     void SetUp() override {
         if (auto why = needs_root()) GTEST_SKIP() << *why;
-        ASSERT_EQ(run(XVM_SOURCE_DIR "/scripts/xvm-accounts >/dev/null"), 0);
+        ASSERT_EQ(run(XVM_SOURCE_DIR "/cmd/xvm-accounts/xvm-accounts >/dev/null"), 0);
         victim_ = root_ / "/victim";
         write_file(victim_, "root's secret\n");
         ASSERT_EQ(::chmod(victim_.c_str(), 0600), 0);
