@@ -1,36 +1,41 @@
-// hvsim's configuration, parsed in one place: command-line options now;
-// the SMF properties config/cpus, config/memory-mib and config/dom0-mib
-// map onto the same fields (apply_property) once the SMF layer lands.
+// hvsim's configuration as one property table (daemons/kit/
+// service_config.h): each setting is the property config/<name> of
+// svc:/system/xctl/hvsim (read from the running snapshot when started by
+// SMF) and the option --<name>, which overrides it. The host's shape
+// cannot change under running guests, so every setting is restart-only.
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "daemons/hvsim/domain_table.h"
+#include "daemons/kit/service_config.h"
 #include "lib/base/result.h"
 
 namespace xvm::hvsim {
 
-struct Options {
-    HostSize host;
+struct Settings {
+    std::uint32_t cpus = 2;
+    std::uint64_t memory_mib = 4096;
+    std::uint64_t dom0_mib = 1024;
     std::string socket;     // default <root>/var/run/xvm/hvsim.sock
     std::string state_dir;  // default <root>/var/run/xvm/hvsim
     std::string guest_program;
     std::string guest_user = "nobody";
     std::string guest_group = "nogroup";
+};
+
+struct Options {
+    Settings settings;
+    HostSize host;  // from settings
     bool debug = false;
     bool check_only = false;  // -n: validate, report, exit
     bool background = false;  // -b: detach once ready (SMF start method)
 };
 
-// Every error is reported (joined by "; "), not just the first.
+// The options over the SMF properties of SMF_FMRI (when set) over the
+// defaults. Every error is reported (joined by "; "), not just the first.
 Result<Options> parse_options(const std::vector<std::string>& args);
-
-// One named setting, as an option or an SMF property carries it:
-// "cpus", "memory-mib", "dom0-mib", "socket", "state-dir", "guest",
-// "guest-user", "guest-group". Appends an error to `errors` on bad values.
-void apply_setting(Options& options, std::string_view name, std::string_view value,
-                   std::vector<std::string>& errors);
 
 std::string usage();
 

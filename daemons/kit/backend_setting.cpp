@@ -1,16 +1,18 @@
 #include "daemons/kit/backend_setting.h"
 
-#include "lib/smf/scf.h"
+#include "daemons/kit/service_config.h"
 
 namespace xvm::kit {
 
-std::optional<std::string> configured_backend() {
-    scf_simple_prop_t* p = scf_simple_prop_get(nullptr, kBackendFmri, "config", "hypervisor-backend");
-    if (p == nullptr) return std::nullopt;
-    char* v = scf_simple_prop_next_astring(p);
-    std::optional<std::string> out = v ? v : "";
-    scf_simple_prop_free(p);
-    return out;
+Result<std::optional<std::string>> configured_backend() {
+    static constexpr std::string_view kChoices[] = {"auto", "xen", "sim"};
+    auto value = read_running_property(kBackendFmri, "hypervisor-backend", ValueKind::kString);
+    if (!value || !*value) return value;
+    if (Status ok = check_choice(**value, kChoices,
+                                 cat("property config/hypervisor-backend of ", kBackendFmri));
+        !ok)
+        return std::move(ok).error();
+    return value;
 }
 
 }  // namespace xvm::kit

@@ -1,14 +1,17 @@
 // xenstored's configuration: every setting, its default (Xen 4.17's where
-// Xen has one), and where it comes from. All loading lives in config.cpp so
-// that reading the SMF properties of svc:/system/xctl/store later is one
-// change in one file; the command line overrides whatever is loaded.
+// Xen has one), and where it comes from - the command line, the SMF
+// properties of svc:/system/xctl/store (the quotas, through the daemon
+// kit's property table) and xend's shared config/hypervisor-backend. The
+// command line overrides whatever the repository says.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "daemons/kit/service_config.h"
 #include "lib/base/result.h"
 
 namespace xvm::xs {
@@ -26,7 +29,23 @@ struct Quotas {
     // quota-output-bytes: replies and events queued for a connection that
     // does not read them; past it the connection is dropped.
     std::size_t output_bytes = 32u << 20;
+    // Local socket clients other than root (xend runs as xvm; virt_manage
+    // users): dom0's rights, but these bound what one uid can make the
+    // store hold. Nodes count across all of the uid's connections (since
+    // the daemon started), watches and transactions per connection; values
+    // are held to quota-entry-size.
+    std::uint32_t user_nodes = 20000;        // quota-user-nodes
+    std::uint32_t user_watches = 512;        // quota-user-watches
+    std::uint32_t user_transactions = 32;    // quota-user-transactions
 };
+
+// The quota table: one row per quota, driving the SMF properties
+// (config/quota-<name> of svc:/system/xctl/store), -Q <name>=<value>, the
+// usage text and CONTROL quota.
+using QuotaConfig = kit::ServiceConfig<Quotas>;
+std::span<const kit::Setting<Quotas>> quota_table();
+// "nodes 1000\nentry-size 2048\n..." in table order (CONTROL quota).
+std::string describe_quotas(const Quotas& q);
 
 struct Config {
     std::string run_dir;      // <root>/var/run/xenstored
@@ -36,6 +55,7 @@ struct Config {
     std::string pid_file;  // -F
     std::string trace_file;  // -T
     bool no_fork = false;    // -N
+    bool check_only = false;  // -n: report the configuration and exit
     bool new_store = false;  // --new-store: discard any tdb, start empty
     // --init-store: start empty only when there is no tdb at all (the first
     // start after boot: /var/run is memory); a damaged tdb is still an error.
@@ -47,12 +67,20 @@ struct Config {
     // table is kept small (16 KiB): cheap commits at the price of longer
     // chains for very large stores (bench/README.md).
     unsigned tdb_hash_size = 4093;
+    std::string fmri;  // our SMF instance (SMF_FMRI), "" when not under SMF
     Quotas quotas;
+    QuotaConfig quota_config{quota_table(), Quotas{}};  // re-read on refresh
 };
 
-// Parses argv over the defaults (paths under XVM_ROOT). `-V` and `-h`
-// print and exit from here. Every bad option is reported, not just the first.
+// Parses argv over the defaults (paths under XVM_ROOT) and the SMF
+// properties. `-V` and `-h` print and exit from here. Every bad option
+// and property is reported, not just the first.
 Result<Config> load_config(int argc, char** argv);
+
+// Refresh (SIGHUP, from svcadm refresh): the quotas again from the running
+// snapshot, with the command line's -Q still winning. On error `c` is
+// unchanged and the error names every bad property.
+Status reload_quotas(Config& c);
 
 // The usage text (for -h and the man page's synopsis).
 std::string usage_text();

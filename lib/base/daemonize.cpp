@@ -16,7 +16,7 @@ Status ReadyNotifier::notify() {
     return {};
 }
 
-Result<ReadyNotifier> daemonize() {
+Result<ReadyNotifier> daemonize(int lost_status) {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) < 0) return errno_error("cannot create the readiness pipe");
     UniqueFd read_end(fds[0]), write_end(fds[1]);
@@ -38,8 +38,8 @@ Result<ReadyNotifier> daemonize() {
     // status as ours, so the restarter sees the real failure.
     int status = 0;
     if (::waitpid(child, &status, 0) == child && WIFEXITED(status))
-        ::_exit(WEXITSTATUS(status) == 0 ? 95 : WEXITSTATUS(status));
-    ::_exit(95);
+        ::_exit(WEXITSTATUS(status) == 0 ? lost_status : WEXITSTATUS(status));
+    ::_exit(lost_status);
 }
 
 }  // namespace xvm

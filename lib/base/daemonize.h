@@ -23,7 +23,9 @@ private:
 
 // Forks. Returns only in the child (now a session leader), which must call
 // notify() when ready; the parent waits and exits 0 on notify, or with the
-// child's exit status (95 if it was killed) if the child ends first.
-Result<ReadyNotifier> daemonize();
+// child's exit status if the child ends first - `lost_status` when it was
+// killed or claimed success without being ready (SMF_EXIT_ERR_FATAL for an
+// SMF start method).
+Result<ReadyNotifier> daemonize(int lost_status);
 
 }  // namespace xvm

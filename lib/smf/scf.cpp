@@ -127,6 +127,24 @@ scf_simple_prop_t* scf_simple_prop_get(scf_handle_t*, const char* inst_fmri, con
     return fail(SCF_ERROR_NOT_FOUND, nullptr);
 }
 
+scf_simple_prop_t* scf_simple_prop_get_running(scf_handle_t*, const char* inst_fmri,
+                                               const char* pgname, const char* propname) {
+    std::string entity;
+    if (pgname == nullptr || propname == nullptr) return fail(SCF_ERROR_INVALID_ARGUMENT, nullptr);
+    if (!instance_entity(inst_fmri, entity)) return nullptr;
+    auto repo = xvm::smf::Repository::open(false);
+    if (!repo) return fail(from_errno(repo.error().code), nullptr);
+    auto view = (*repo)->running_view(entity);
+    if (!view) return fail(from_errno(view.error().code), nullptr);
+    const xvm::smf::Property* p = view->find(pgname, propname);
+    if (p == nullptr) return fail(SCF_ERROR_NOT_FOUND, nullptr);
+    auto* out = new scf_simple_prop{};
+    out->type = static_cast<scf_type_t>(p->type);
+    out->values = p->values;
+    last_error = SCF_ERROR_NONE;
+    return out;
+}
+
 void scf_simple_prop_free(scf_simple_prop_t* prop) { delete prop; }
 
 ssize_t scf_simple_prop_numvalues(const scf_simple_prop_t* p) {

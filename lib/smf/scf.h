@@ -84,6 +84,15 @@ const char* scf_strerror(scf_error_t error);
 // inst_fmri NULL means this process's own instance (SMF_FMRI).
 scf_simple_prop_t* scf_simple_prop_get(scf_handle_t* handle, const char* inst_fmri,
                                        const char* pgname, const char* propname);
+// An extension of this seam (libscf's simple API reads only the editing
+// view): the property as the instance's running snapshot holds it,
+// composed with its service - what svcprop shows and methods see. Daemons
+// read their configuration this way, at start and on refresh, so that a
+// setprop takes effect only at `svcadm refresh` (docs/smf.md). On illumos
+// it is scf_instance_get_snapshot(.., "running") followed by
+// scf_instance_get_pg_composed().
+scf_simple_prop_t* scf_simple_prop_get_running(scf_handle_t* handle, const char* inst_fmri,
+                                               const char* pgname, const char* propname);
 void scf_simple_prop_free(scf_simple_prop_t* prop);
 ssize_t scf_simple_prop_numvalues(const scf_simple_prop_t* prop);
 scf_type_t scf_simple_prop_type(const scf_simple_prop_t* prop);

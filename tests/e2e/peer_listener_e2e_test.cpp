@@ -2,6 +2,7 @@
 // the real xenstored: running out of descriptors backs off with one log
 // line and recovers; a connect loop by an unprivileged user is logged once
 // plus a summary, not once per connection (hardening issue items 7 and 8).
+// And what a peer sends cannot forge a log line (item 12).
 #include <gtest/gtest.h>
 #include <grp.h>
 #include <sys/wait.h>
@@ -41,7 +42,7 @@ class PeerListenerE2E : public ::testing::Test {
 protected:
     void SetUp() override {
         if (auto why = needs_root()) GTEST_SKIP() << *why;
-        ASSERT_EQ(run(XVM_SOURCE_DIR "/scripts/xvm-accounts >/dev/null"), 0);
+        ASSERT_EQ(run(XVM_SOURCE_DIR "/cmd/xvm-accounts/xvm-accounts >/dev/null"), 0);
         daemon_.emplace(root_, std::vector<std::string>{});
         ASSERT_TRUE(daemon_->wait_ready()) << daemon_->log();
     }
@@ -113,6 +114,20 @@ TEST_F(PeerListenerE2E, ARefusedConnectLoopIsLoggedOnceThenSummed) {
         << daemon_->log();
     EXPECT_EQ(count(daemon_->log(), line), 1u) << daemon_->log();
     EXPECT_TRUE(serves());
+}
+
+TEST_F(PeerListenerE2E, ControlPrintCannotForgeALogLine) {
+    XsClient c(daemon_->socket());
+    std::string forged = "hello\n2026-11-29T00:00:00.000Z xenstored[1]: refresh: quotas nodes 1";
+    auto r = c.call(XS_CONTROL, nul_join({"print", forged}));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->error(), "");
+    EXPECT_TRUE(eventually([&] {
+        return daemon_->log().find("CONTROL print: hello\\n2026-11-29T00:00:00.000Z") !=
+               std::string::npos;
+    })) << daemon_->log();
+    EXPECT_EQ(daemon_->log().find("\n2026-11-29T00:00:00.000Z"), std::string::npos)
+        << "a forged line reached the log";
 }
 
 }  // namespace

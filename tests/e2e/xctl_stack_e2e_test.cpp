@@ -18,17 +18,18 @@ protected:
     void SetUp() override {
         SmfTest::SetUp();
         if (IsSkipped()) return;
-        ASSERT_EQ(run(XVM_SOURCE_DIR "/scripts/xvm-accounts >/dev/null"), 0);
+        ASSERT_EQ(run(XVM_SOURCE_DIR "/cmd/xvm-accounts/xvm-accounts >/dev/null"), 0);
         for (const char* m : {"filesystem-local.xml", "hvsim.xml", "store.xml", "xend.xml"}) {
             auto o = svccfg({"import", std::string(XVM_SOURCE_DIR "/manifests/") + m});
             ASSERT_EQ(o.status, 0) << m << ": " << o.err;
         }
         // Methods run on the host: point them at this build's binaries.
         set_exec("xctl/hvsim", std::string(HVSIM) + " -b --guest " + GUEST +
-                                   " --cpus %{config/cpus} --memory-mib 1024 --dom0-mib 512");
+                                   " --memory-mib 1024 --dom0-mib 512");
         set_exec("xctl/store", std::string(XVM_METHOD) + " " + XENSTORED + " --init-store");
         ASSERT_EQ(svccfg({"-s", "xctl/xend", "setprop", "config/hypervisor-backend", "=", "sim"}).status,
                   0);
+        ASSERT_EQ(svccfg({"-s", "xctl/xend", "refresh"}).status, 0);
         start_startd();
     }
 
@@ -87,10 +88,14 @@ TEST_F(XctlStack, BadQuotaPropertyIsAConfigurationError) {
         o = svccfg({"-s", "xctl/store", "setprop", "config/quota-nodes", "=", "astring:", "lots"});
     }
     ASSERT_EQ(o.status, 0) << o.err;
+    ASSERT_EQ(svcadm({"refresh", "xctl/store"}).status, 0);  // settings take effect at refresh
     ASSERT_EQ(svcadm({"enable", "xctl/store"}).status, 0);
     ASSERT_TRUE(reaches("xctl/store:default", "maintenance"));
     std::string log = log_of("system-xctl-store:default");
-    EXPECT_NE(log.find("config/quota-nodes must be a count"), std::string::npos) << log;
+    EXPECT_NE(log.find("property config/quota-nodes of svc:/system/xctl/store:default has the "
+                       "wrong type (count or integer expected)"),
+              std::string::npos)
+        << log;
     EXPECT_NE(log.find("exited with status 96"), std::string::npos) << log;
 }
 
