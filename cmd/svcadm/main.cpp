@@ -349,7 +349,7 @@ int enable_fmri_rec(std::string fmri, bool temp, std::map<std::string, bool>& vi
     return 0;
 }
 
-// synch.c: is_enabled() and has_potential().
+// illumos synch.c: is_enabled() and has_potential().
 bool is_enabled(const std::string& entity) {
     auto set = own(entity);
     if (!set) return false;
@@ -627,7 +627,7 @@ int run(int argc, char** argv) {
             else if (o == 't') temporary = true;
             else usage();
         }
-        if (argc - optind < 2) usage();  // so -S cannot be used with mark, as in svcadm.c
+        if (argc - optind < 2) usage();  // so -S cannot be used with mark, as in illumos svcadm.c
         std::string state = argv[optind];
         bool degraded = state == "degraded";
         if (degraded && temporary) {

@@ -1,5 +1,5 @@
 // svccfg's command engine, as illumos usr/src/cmd/svc/svccfg/svccfg_main.c
-// and svccfg_engine.c run it: one statement from the command line (the
+// and illumos svccfg_engine.c run it: one statement from the command line (the
 // arguments knitted together and lexed again), a command file (-f) or
 // standard input, or an interactive session with a "svc:/...> " prompt.
 // Messages: "svccfg: " before each, "svccfg (FILE, line N): " for a

@@ -1,5 +1,5 @@
 // svccfg export: repository content back to service_bundle XML, element
-// order as the DTD demands (SMF.md section 13). Groups that have an
+// order as the DTD demands (svccfg(1M)). Groups that have an
 // element of their own (dependency, exec_method, method_context,
 // templates) become that element; every other persistent group becomes a
 // <property_group>, so an export imports back to the same content.

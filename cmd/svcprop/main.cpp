@@ -37,7 +37,7 @@ struct PropArg {
     std::optional<std::string> comp2;
 };
 
-// Options and svcprop.c's globals.
+// Options and illumos svcprop.c's globals.
 bool quiet = false, types = false, verbose = false, fmris = false, wait_mode = false;
 bool Cflag = false, cflag = false, sflag = false;
 std::optional<std::string> snapshot_name = "running";

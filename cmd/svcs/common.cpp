@@ -1,4 +1,4 @@
-// svcs: reading instances, processes and dependency states (svcs.c's
+// svcs: reading instances, processes and dependency states (illumos svcs.c's
 // utility functions).
 #include <sys/stat.h>
 #include <unistd.h>

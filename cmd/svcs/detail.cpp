@@ -1,4 +1,4 @@
-// svcs -l: svcs.c's print_detailed(), a paragraph per instance.
+// svcs -l: illumos svcs.c's print_detailed(), a paragraph per instance.
 #include <cstdio>
 #include <cstring>
 

@@ -1,5 +1,5 @@
 // svcs's table: the columns, their widths and sort keys exactly as
-// svcs.c's sprint_*() and sortkey_*() produce them, and the -p lines.
+// illumos svcs.c's sprint_*() and sortkey_*() produce them, and the -p lines.
 #include <cstdio>
 #include <cstring>
 

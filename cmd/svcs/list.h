@@ -1,4 +1,4 @@
-// svcs's table (svcs.c's columns[] and list_instance()).
+// svcs's table (illumos svcs.c's columns[] and list_instance()).
 #pragma once
 
 #include <span>

@@ -150,7 +150,7 @@ void add_restarter(State& s, const std::string& fmri) {
     s.restarters.push_back(f->entity());
 }
 
-// svcs.c's main(): a first pass finds the mode, a second checks every
+// illumos svcs.c's main(): a first pass finds the mode, a second checks every
 // option against it.
 std::vector<std::string> parse(State& s, int argc, char** argv) {
     ::opterr = 0;
@@ -229,7 +229,7 @@ smf::WalkResult walk(smf::Repository& repo, const std::vector<std::string>& args
 void dependency_instances(smf::Repository& repo, const std::string& fmri, std::vector<std::string>& out) {
     auto f = smf::parse_fmri(fmri.starts_with("svc:") ? fmri : "svc:" + std::string(fmri.starts_with("/") ? "" : "/") + fmri);
     if (!f) {
-        exit_status = 1;  // file: and invalid FMRIs: silently fatal, as svcs.c
+        exit_status = 1;  // file: and invalid FMRIs: silently fatal, as illumos svcs.c
         return;
     }
     if (!f->pg.empty()) return;
@@ -243,7 +243,7 @@ void dependency_instances(smf::Repository& repo, const std::string& fmri, std::v
         return;
     }
     if (auto insts = repo.instances_of(f->service)) out.insert(out.end(), insts->begin(), insts->end());
-    exit_status = 0;  // svcs.c resets it after walking a service's instances
+    exit_status = 0;  // illumos svcs.c resets it after walking a service's instances
 }
 
 // walk_dependencies(): the running snapshot's dependency groups, but
@@ -292,7 +292,7 @@ int run(State& s, const std::vector<std::string>& args) {
                 opened.error().message, "\n"));
     }
     smf::Repository& repo = **opened;
-    bool report = !s.show_zones;  // with -Z, svcs.c ignores what the walk reports
+    bool report = !s.show_zones;  // with -Z, illumos svcs.c ignores what the walk reports
 
     if (s.mode == 'l') {
         if (args.empty()) argserr();

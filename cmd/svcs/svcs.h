@@ -61,7 +61,7 @@ std::string stime_text(time_t then);
 // get_fmri_state(): the state svcs -l shows after a dependency.
 std::string fmri_state(smf::Repository& repo, const std::string& fmri);
 
-// svcs -x [-v] [operands]: explain.c.
+// svcs -x [-v] [operands]: illumos explain.c.
 void explain(smf::Repository& repo, bool verbose, const std::vector<std::string>& args);
 // svcs -l: print_detailed() for one instance.
 void print_detailed(smf::Repository& repo, const Inst& i, bool processes, bool verbose);

@@ -1,9 +1,9 @@
 // The dependency graph: whether an instance's dependencies allow it to
 // run, as illumos' startd/graph.c decides, and which running instances a
-// transition stops (graph.c's propagate_stop). Pure functions over a view
+// transition stops (illumos graph.c's propagate_stop). Pure functions over a view
 // of the other instances, so the rules are unit-tested without processes.
 //
-// Satisfaction is three-valued, as in graph.c: 1 satisfied, 0 not yet
+// Satisfaction is three-valued, as in illumos graph.c: 1 satisfied, 0 not yet
 // (may be later), -1 unsatisfiable without an administrator. The third
 // value matters for optional_all: an offline dependency that can never
 // come online counts as satisfied.
@@ -51,9 +51,9 @@ struct World {
     std::function<bool(const std::string& path)> file_exists;
 };
 
-// graph.c's dependency_satisfied() for one dependency group.
+// illumos graph.c's dependency_satisfied() for one dependency group.
 int group_satisfied(const Dependency& d, const World& w, bool satbility);
-// graph.c's instance_satisfied(): every group of the instance.
+// illumos graph.c's instance_satisfied(): every group of the instance.
 int instance_satisfied(const std::vector<Dependency>& deps, const World& w, bool satbility);
 
 // The first group that is not satisfied now, or nullopt when the
@@ -63,7 +63,7 @@ std::optional<Dependency> first_unsatisfied(const std::vector<Dependency>& deps,
 // How severe a stop or restart of a dependency was (restarter_error_t).
 enum class Rerr { None = 0, Fault = 1, Restart = 2, Refresh = 3 };
 // The transition reason (restarter/auxiliary_state) to its severity, as
-// restarter.c's stop_instance() and method.c assign them.
+// illumos restarter.c's stop_instance() and method.c assign them.
 Rerr rerr_of(std::string_view aux);
 // Whether a dependent whose group `d` cites the entity that went down
 // with `err` must stop (propagate_stop(): err <= the group's restart_on;

@@ -173,7 +173,7 @@ TEST(Graph, CyclesEndTheRecursion) {
     EXPECT_EQ(ever(f, dep("require_all", {"svc:/x:default"})), 0);
 }
 
-// restarter.c's stop_instance() causes and propagate_stop()'s
+// illumos restarter.c's stop_instance() causes and propagate_stop()'s
 // "err > v->gv_restart" test.
 TEST(Graph, RestartOnAgainstTheSeverityOfTheStop) {
     EXPECT_EQ(rerr_of("ct_ev_core"), Rerr::Fault);

@@ -1,4 +1,4 @@
-// svc.startd - the master restarter (SMF.md sections 2-6). Runs as root in
+// svc.startd - the master restarter (svc.startd(1M)). Runs as root in
 // the foreground; its own messages go to stderr (the stack scripts point
 // it at <root>/var/svc/log/svc.startd.log).
 //   svc.startd [-d]

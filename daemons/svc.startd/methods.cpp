@@ -85,7 +85,7 @@ void Restarter::retry_later(Instance& in, std::string_view method, const std::st
 }
 
 bool Restarter::restart_rate_exceeded(Instance& in, const smf::PgSet& view) {
-    // startd.h's defaults: a ring of 5 start times; tripped when their
+    // illumos startd.h's defaults: a ring of 5 start times; tripped when their
     // average interval is under 600 s. Overridable per service.
     std::int64_t count = std::strtoll(view.first("startd", "critical_failure_count").value_or("5").c_str(), nullptr, 10);
     std::int64_t period = std::strtoll(view.first("startd", "critical_failure_period").value_or("600").c_str(), nullptr, 10);
@@ -115,7 +115,7 @@ void Restarter::begin_start(Instance& in) {
         log_warnx(cat("svc:/", in.entity, " restarting too quickly: transitioned to maintenance"));
         return set_state(in, State::Maint, "restarting_too_quickly");
     }
-    // method.c's method_run(): a missing method group or exec property
+    // illumos method.c's method_run(): a missing method group or exec property
     // is logged and counts as success.
     if (view->find("start") == nullptr || view->find("start", "exec") == nullptr) {
         instance_log(in.entity, view->find("start") == nullptr ? "Method property group 'start' is not present."
@@ -222,8 +222,8 @@ void Restarter::method_failed(Instance& in, int) {
     set_state(in, State::Offline, "method_failed");  // evaluate() runs it again at once
 }
 
-// restarter.c's stop_instance(): the instance is marked as going to
-// `target` and its stop method runs (method.c's method_run for
+// illumos restarter.c's stop_instance(): the instance is marked as going to
+// `target` and its stop method runs (illumos method.c's method_run for
 // METHOD_STOP). An empty `message` is for a caller that logged already.
 void Restarter::begin_stop(Instance& in, State target, std::string aux, std::string_view message) {
     if (!message.empty()) instance_log(in.entity, message);
@@ -295,7 +295,7 @@ void Restarter::run_stop(Instance& in) {
 }
 
 // A stop method that exited 0 (or :kill sent): the contract must empty
-// within what is left of the stop timeout (method.c's assured_kill);
+// within what is left of the stop timeout (illumos method.c's assured_kill);
 // one that does not is killed, and the instance goes to maintenance.
 void Restarter::drain(Instance& in, std::chrono::seconds budget) {
     if (in.child_pid > 0) ::kill(in.child_pid, SIGTERM);  // a child service with a no-op stop
@@ -471,7 +471,7 @@ void Restarter::fault(Instance& in, std::string aux, std::string_view message) {
 }
 
 void Restarter::on_contract_empty(Instance& in) {
-    // Emptied only by the timeout's kill: method.c's EFAULT.
+    // Emptied only by the timeout's kill: illumos method.c's EFAULT.
     if (in.draining) return in.timed_out ? stop_to_maintenance(in, "method_failed") : finish_stop(in);
     if (in.method_pid > 0 || in.child_pid > 0) return;
     fault(in, "ct_ev_exit", "Stopping because all processes in service exited.");

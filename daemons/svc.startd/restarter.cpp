@@ -167,7 +167,7 @@ std::optional<Dependency> Restarter::blocking_dependency(const Instance&, const 
     return first_unsatisfied(dependencies_of(view), world());
 }
 
-// graph.c's propagate_stop(): every running instance with a dependency
+// illumos graph.c's propagate_stop(): every running instance with a dependency
 // group citing `in` whose restart_on covers `err` is stopped; the
 // restarter then starts it again once its dependencies allow.
 void Restarter::propagate_stop(const Instance& in, Rerr err) {
@@ -207,7 +207,7 @@ bool Restarter::take_actions(Instance& in, const smf::PgSet& cur) {
         const std::string a = pending[k];
         bool busy = in.method_pid > 0 || in.draining;
         if (a == "maint_off" && in.state == State::Maint) {
-            // restarter.c's unmaintain_instance(RUNMAINT_CLEAR)
+            // illumos restarter.c's unmaintain_instance(RUNMAINT_CLEAR)
             instance_log(in.entity, "Leaving maintenance because clear requested.");
             in.failures = 0;
             in.starts.clear();
@@ -249,15 +249,15 @@ bool Restarter::take_actions(Instance& in, const smf::PgSet& cur) {
     return changed;
 }
 
-// One look at an idle instance, as restarter.c's event handlers and
-// graph.c's graph_start_if_satisfied() would act on it.
+// One look at an idle instance, as illumos restarter.c's event handlers and
+// illumos graph.c's graph_start_if_satisfied() would act on it.
 bool Restarter::step(Instance& in) {
     if (in.method_pid > 0 || in.draining) return false;
     auto cur = current(in.entity);
     if (!cur) return false;  // deleted under us (or never read): nothing to run
     // An administrator's enable or disable (svcadm writes
     // restarter_actions/auxiliary_tty each time), or a change of the
-    // enabled property: graph.c's ADMIN_DISABLE.
+    // enabled property: illumos graph.c's ADMIN_DISABLE.
     bool admin = cur->find("restarter_actions", "auxiliary_tty") != nullptr;
     if (take_actions(in, *cur)) return true;
     bool en = enabled(*cur);

@@ -1,5 +1,5 @@
 // The restarter: one Instance per service instance in the repository, the
-// state machine of SMF.md section 2 driven by events from the event loop
+// state machine of svc.startd(1M) driven by events from the event loop
 // (method exits via SIGCHLD, contract emptiness via inotify on
 // cgroup.events, method timeouts, requests on the control socket).
 //
@@ -99,7 +99,7 @@ public:
     // How long a contract SIGKILLed by a stop may take to empty before the
     // instance goes to maintenance with the processes it could not kill.
     static constexpr std::chrono::seconds kKillGrace{5};
-    // method.c's fault threshold (update_fault_count).
+    // illumos method.c's fault threshold (update_fault_count).
     static constexpr int kFaultThreshold = 3;
 
 private:
@@ -131,7 +131,7 @@ private:
     void begin_stop(Instance& in, State target, std::string aux, std::string_view cause);
     void run_stop(Instance& in);
     // A stop that failed: retried up to the fault threshold when
-    // `retryable`, else (or then) maintenance, as method.c decides.
+    // `retryable`, else (or then) maintenance, as illumos method.c decides.
     void stop_failed(Instance& in, bool retryable);
     void stop_to_maintenance(Instance& in, std::string aux);
     void begin_refresh(Instance& in);

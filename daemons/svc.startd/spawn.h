@@ -1,4 +1,4 @@
-// Forking a method (SMF.md section 4): the child's side - contract,
+// Forking a method (svc.startd(1M) "Methods"): the child's side - contract,
 // standard descriptors, credentials, exec - and how a child that fails
 // before exec tells the restarter why, over a close-on-exec pipe (EOF at
 // a successful exec).

@@ -1,4 +1,4 @@
-// Instance logs (SMF.md section 6): <root>/var/svc/log/<logstem>, opened
+// Instance logs (svc.startd(1M) "Logs"): <root>/var/svc/log/<logstem>, opened
 // append-only, mode 0644. svc.startd's own lines are bracketed with a
 // "%b %e %T" timestamp; the methods' stdout and stderr go to the same
 // file unbracketed.

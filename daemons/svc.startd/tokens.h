@@ -1,4 +1,4 @@
-// Method exec strings (smf_method(7), SMF.md section 4): the special
+// Method exec strings (smf_method(7), svc.startd(1M)): the special
 // forms :true and :kill [-SIG], and the tokens %r %m %s %i %f %% and
 // %{prop[:sep]} that svc.startd expands before handing the string to
 // /bin/sh -c "exec ...".

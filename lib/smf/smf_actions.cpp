@@ -44,7 +44,7 @@ Status set_enabled(Repository& repo, const Request& r, bool enable, bool tempora
             gen.set(Property{"comment", PropType::Astring, {r.args[0]}});
         else if (enable)
             gen.remove("comment");
-        // A persistent change drops any temporary override (SMF.md 7).
+        // A persistent change drops any temporary override (svcadm(1M) -t).
         if (PropertyGroup* ovr = set.find("general_ovr")) ovr->remove("enabled");
         return {};
     });

@@ -63,7 +63,7 @@ std::string pg_type(const AuthScope& s, std::string_view pg) {
 bool string_typed(const Property& p) { return p.type == PropType::Astring || is_ustring(p.type); }
 
 // The values of authorization property `prop` of group `pg`: the entity's
-// own, else the service's group of the same name (rc_node.c's
+// own, else the service's group of the same name (illumos rc_node.c's
 // perm_add_enabling_values). Only string-typed properties count.
 std::vector<std::string> auth_values(const AuthScope& s, std::string_view pg, std::string_view prop) {
     for (const PgSet* set : {s.own, s.service}) {

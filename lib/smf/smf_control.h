@@ -2,7 +2,7 @@
 // request line, one reply line. Root's commands change the repository
 // themselves and send "notify" so the restarter looks again; other users'
 // commands send the request itself, and svc.startd applies it only when
-// the caller's RBAC authorizations allow (DESIGN.md section 4, SMF.md 8).
+// the caller's RBAC authorizations allow (docs/design.md section 4, smf(5)).
 //
 //   request:  verb TAB entity [TAB arg]... LF   (\\ \t \n escaped)
 //   reply:    ok LF  |  value TAB payload LF  |  error TAB errno TAB message LF

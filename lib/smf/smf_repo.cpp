@@ -291,7 +291,7 @@ Result<PgSet> Repository::running_view(std::string_view instance) {
     auto inst = current(instance);
     if (!inst) return inst;
     auto snap = snapshot(instance, "running");
-    // Never refreshed: the editing configuration, composed (method.c's
+    // Never refreshed: the editing configuration, composed (illumos method.c's
     // "Using editing version to run method", svcprop without -s).
     if (!snap && snap.error().code == ENOENT) return composed_current(instance);
     if (!snap) return snap;

@@ -15,7 +15,7 @@
 
 namespace xvm::smf {
 
-// libscf's scf_type_t numbering (SMF.md section 7).
+// libscf's scf_type_t numbering (smf(5)).
 enum class PropType : std::uint16_t {
     Boolean = 1,
     Count = 2,
@@ -84,7 +84,7 @@ struct PgSet {
 };
 
 // Instance over service: a property absent from the instance is taken
-// from the service (SMF.md section 7).
+// from the service (smf(5)).
 PgSet compose(const PgSet& service, const PgSet& instance);
 // Only the persistent groups (what a snapshot holds).
 PgSet persistent_only(const PgSet& set);

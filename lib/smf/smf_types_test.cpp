@@ -18,7 +18,7 @@ TEST(SmfTypes, ValidatesAndCanonicalises) {
 }
 
 // libscf's scf_value_set_from_string() (illumos usr/src/lib/libscf/common/
-// lowlevel.c): booleans true/t/1 false/f/0; counts and integers with C's
+// illumos lowlevel.c): booleans true/t/1 false/f/0; counts and integers with C's
 // base prefixes; times with at most nine fraction digits, printed
 // "%lld.%09u".
 TEST(SmfTypes, ValuesAsLibscfParsesThem) {

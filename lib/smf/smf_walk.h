@@ -1,7 +1,7 @@
 // Operands to entities as libscf's scf_walk_fmri() turns them, the one
 // matcher svcs, svcprop and svcadm share (illumos
 // usr/src/lib/libscf/common/lowlevel.c: scf_walk_fmri, scf_add_match,
-// scf_cmp_pattern; messages from error.c's scf_get_msg).
+// scf_cmp_pattern; messages from illumos error.c's scf_get_msg).
 //
 // Each operand is first tried as an exact FMRI ("svc:" and the leading
 // "/" optional); what does not name an existing entity is a glob (it has

@@ -1,6 +1,6 @@
 // scf_walk_fmri() as illumos usr/src/lib/libscf/common/lowlevel.c defines
 // it: exact FMRIs, globs, partial FMRIs, the EXPLICIT/SERVICE precedence
-// of scf_add_match(), the messages of error.c's scf_get_msg(), and
+// of scf_add_match(), the messages of illumos error.c's scf_get_msg(), and
 // SCF_WALK_UNIPARTIAL.
 #include "lib/smf/smf_walk.h"
 

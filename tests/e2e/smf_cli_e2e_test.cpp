@@ -30,7 +30,7 @@ protected:
 
 TEST_F(SmfCli, SvcsGoldenFormats) {
     // No restarter has seen the instances yet: no restarter group, so
-    // svcs.c prints '-' for the state and '?' for its abbreviation.
+    // illumos svcs.c prints '-' for the state and '?' for its abbreviation.
     auto o = svcs({"-a", "-o", "state,fmri"});
     EXPECT_EQ(o.status, 0);
     EXPECT_EQ(o.out,
@@ -63,7 +63,7 @@ TEST_F(SmfCli, WithoutRestarterRequestsAreRecordedAndWaitsRefused) {
     ASSERT_EQ(svcadm({"enable", "demo"}).status, 0);  // persistent: the override goes
     EXPECT_EQ(svcprop({"-c", "-p", "general_ovr/enabled", "demo"}).status, 1);
     EXPECT_NE(svcs({"-l", "demo"}).out.find("\nenabled      true\n"), std::string::npos);
-    // Without a restarter there is no state to wait for (svcadm.c's
+    // Without a restarter there is no state to wait for (illumos svcadm.c's
     // inst_get_state()): status 3.
     auto wait = svcadm({"enable", "-s", "demo"});
     EXPECT_EQ(wait.status, 3);

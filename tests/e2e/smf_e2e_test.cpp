@@ -71,7 +71,7 @@ TEST_F(StartdE2E, CrashLoopEndsInMaintenanceExplainedBySvcsX) {
     EXPECT_EQ(count(log, "Executing start method"), 4u) << "5th start trips the rule of 5";
     auto x = svcs({"-x"});
     EXPECT_EQ(x.status, 0);
-    // explain.c: "(?)" when the service has no common name.
+    // illumos explain.c: "(?)" when the service has no common name.
     EXPECT_NE(x.out.find("svc:/site/loop:default (?)\n State: maintenance since "), std::string::npos) << x.out;
     EXPECT_NE(x.out.find("Reason: Restarting too quickly.\n   See: http://illumos.org/msg/SMF-8000-L5\n"
                          "   See: " + path("/var/svc/log/site-loop:default.log") + "\n"
@@ -138,7 +138,7 @@ TEST_F(StartdE2E, RestartingStartdReadoptsRunningServices) {
     ASSERT_EQ(pids.size(), 1u);
     std::string ctid = prop("site/daemon:default", "restarter/contract");
     EXPECT_NE(ctid, "0");
-    // svcs.c print_detailed(): each contract id followed by a blank; the
+    // illumos svcs.c print_detailed(): each contract id followed by a blank; the
     // CTID column is "%6lu ".
     EXPECT_NE(svcs({"-l", "daemon"}).out.find("\ncontract_id  " + ctid + " \n"), std::string::npos);
     EXPECT_EQ(svcs({"-H", "-o", "ctid", "daemon"}).out, std::string(6 - std::min<std::size_t>(6, ctid.size()), ' ') + ctid + "\n");
@@ -231,7 +231,7 @@ TEST_F(StartdE2E, EnableWaitReportsAStuckDependency) {
     auto o = svcadm({"enable", "-s", "needy"});
     EXPECT_EQ(o.status, 4) << o.err;
     auto x = svcs({"-x", "needy"});
-    // explain.c: the cause, named as an instance, with method_failed's
+    // illumos explain.c: the cause, named as an instance, with method_failed's
     // summary (exit 95 is not retried).
     EXPECT_NE(x.out.find("Reason: Service svc:/site/fatal:default is not running because a method failed.\n"
                          "   See: http://illumos.org/msg/SMF-8000-GE\n"),

@@ -105,7 +105,7 @@ protected:
     }
     // A contract service running `smf_testsvc <mode>` (a transient one
     // when `extra` is transient_pg(): stopped by :true, as :kill has no
-    // contract to kill there - method.c refuses it).
+    // contract to kill there - illumos method.c refuses it).
     static std::string service(const std::string& name, const std::string& start,
                                const std::string& extra = "", const std::string& deps = "") {
         std::string stop = extra.find("value='transient'") != std::string::npos ? ":true" : ":kill";

@@ -6,7 +6,7 @@
 //   usr/src/cmd/svc/svcprop/svcprop.c
 //   usr/src/cmd/svc/svccfg/svccfg_main.c, svccfg_libscf.c
 //   usr/src/lib/libscf/common/lowlevel.c (scf_walk_fmri,
-//   scf_value_set_from_string), error.c (scf_get_msg)
+//   scf_value_set_from_string), illumos error.c (scf_get_msg)
 #include <regex>
 
 #include "tests/e2e/smf_fixture.h"
@@ -44,7 +44,7 @@ protected:
     }
 };
 
-// svcs.c: every column's sprint_*() width (STATE 15, NSTATE 14, S 3, SN 3,
+// illumos svcs.c: every column's sprint_*() width (STATE 15, NSTATE 14, S 3, SN 3,
 // N 2, STA 5, NSTA 5, CTID "%6lu ", SVC and INST 21, FMRI 51), the
 // header's "%-*s " at the table widths, trailing blanks trimmed.
 TEST_F(SmfGolden, SvcsColumnsHaveIllumosWidths) {
@@ -66,7 +66,7 @@ TEST_F(SmfGolden, SvcsColumnsHaveIllumosWidths) {
     EXPECT_EQ(desc.out, "-\n") << "no common name";
 }
 
-// svcs.c main(): without -o the columns are state,stime,fmri sorted by
+// illumos svcs.c main(): without -o the columns are state,stime,fmri sorted by
 // state (disabled < online < offline < maintenance), then time, then
 // FMRI; -v adds nstate and ctid; only enabled instances without -a.
 TEST_F(SmfGolden, SvcsDefaultListingAndSortOrder) {
@@ -105,7 +105,7 @@ TEST_F(SmfGolden, SvcsDefaultListingAndSortOrder) {
     EXPECT_EQ(w.status, 0);
 }
 
-// lowlevel.c scf_walk_fmri()/scf_cmp_pattern(): globs get "svc:/"
+// illumos lowlevel.c scf_walk_fmri()/scf_cmp_pattern(): globs get "svc:/"
 // unless they start with '*'; partial FMRIs are anchored on '/' and ':'.
 TEST_F(SmfGolden, SvcsPatternsAsLibscfMatchesThem) {
     auto fmris = [&](std::vector<std::string> ops) {
@@ -129,7 +129,7 @@ TEST_F(SmfGolden, SvcsPatternsAsLibscfMatchesThem) {
     EXPECT_EQ(mixed.out, "svc:/site/base:default\n");
 }
 
-// svcs.c main(): the modes exclude each other and constrain the options;
+// illumos svcs.c main(): the modes exclude each other and constrain the options;
 // errors are the usage text on standard error, status 2; -? is help on
 // standard output, status 0.
 TEST_F(SmfGolden, SvcsUsageErrors) {
@@ -157,7 +157,7 @@ TEST_F(SmfGolden, SvcsUsageErrors) {
     EXPECT_EQ(svcs({"-z", "other"}).err, "svcs: invalid zone 'other'\n");
 }
 
-// svcs.c print_detailed(): labels in 13 columns, "contract_id" with each
+// illumos svcs.c print_detailed(): labels in 13 columns, "contract_id" with each
 // id and a blank, a dependency line per group with each entity's state;
 // -p: "process" lines; add_processes(): the -p lines of the table.
 TEST_F(SmfGolden, SvcsLongFormAndProcesses) {
@@ -191,7 +191,7 @@ TEST_F(SmfGolden, SvcsLongFormAndProcesses) {
     EXPECT_EQ(svcs({"-L", "base"}).out, path("/var/svc/log/site-base:default.log") + "\n");
 }
 
-// svcs.c walk_dependencies(), check_against_provider(): -d lists what the
+// illumos svcs.c walk_dependencies(), check_against_provider(): -d lists what the
 // dependency groups name (not exclude_all); -D the instances naming the
 // operand's service, or for an instance the instance or its service.
 TEST_F(SmfGolden, SvcsDependenciesAndDependents) {
@@ -201,7 +201,7 @@ TEST_F(SmfGolden, SvcsDependenciesAndDependents) {
     EXPECT_EQ(svcs({"-H", "-o", "fmri", "-D", "base"}).out, "svc:/site/daemon:default\n");
 }
 
-// explain.c: the causes of an offline instance, "(?)" without a common
+// illumos explain.c: the causes of an offline instance, "(?)" without a common
 // name, the impact of each cause; without operands the causes sorted by
 // impact; -v: the path and the list.
 TEST_F(SmfGolden, SvcsExplainsCausesAndImpact) {
@@ -243,7 +243,7 @@ TEST_F(SmfGolden, SvcsExplainsCausesAndImpact) {
     EXPECT_EQ(svcs({"-x", "nosuch"}).err, "svcs: Pattern 'nosuch' doesn't match any instances\n");
 }
 
-// svcadm.c: -v messages with the canonical FMRI; set_inst_action's
+// illumos svcadm.c: -v messages with the canonical FMRI; set_inst_action's
 // "Action %s set for %s."; enable -r follows require_all and a
 // single-instance require_any, and names the choices of a require_any it
 // cannot follow.
@@ -273,8 +273,8 @@ TEST_F(SmfGolden, SvcadmVerboseAndRecursiveEnable) {
         << "a wildcard lifts the rule; matches are walked newest first";
 }
 
-// svcadm.c: usage (status 2), the mark rules, clear's state check, the
-// UNIPARTIAL refusal, -S state selection, and synch.c's -s outcomes.
+// illumos svcadm.c: usage (status 2), the mark rules, clear's state check, the
+// UNIPARTIAL refusal, -S state selection, and illumos synch.c's -s outcomes.
 TEST_F(SmfGolden, SvcadmErrorsAndExitCodes) {
     auto u = svcadm({});
     EXPECT_EQ(u.status, 2);
@@ -318,7 +318,7 @@ TEST_F(SmfGolden, SvcadmErrorsAndExitCodes) {
     EXPECT_TRUE(ms.err.starts_with("\"bogus\" is not a valid major milestone.\nUsage: svcadm milestone [-d] <milestone>\n"));
 }
 
-// svcprop.c: -p parsing and its usage errors, pg-FMRI operands with -p,
+// illumos svcprop.c: -p parsing and its usage errors, pg-FMRI operands with -p,
 // property operands, types and FMRIs for several matches, -q and -v, the
 // snapshot rules and messages.
 TEST_F(SmfGolden, SvcpropOperandsAndMessages) {
@@ -412,7 +412,7 @@ TEST_F(SmfGolden, SvccfgValuesAndTypes) {
 }
 
 // svccfg_libscf.c listprop(), list_pg_info(), lscf_addpg(), lscf_list(),
-// lscf_add(), lscf_delete(); svccfg_main.c's messages for a command file.
+// lscf_add(), lscf_delete(); illumos svccfg_main.c's messages for a command file.
 TEST_F(SmfGolden, SvccfgListingsEntitiesAndScripts) {
     ASSERT_EQ(svccfg({"-s", "site/daemon", "addpg", "scratch", "framework", "P"}).status, 0);
     EXPECT_EQ(svccfg({"-s", "site/daemon", "listpg", "s*"}).out,

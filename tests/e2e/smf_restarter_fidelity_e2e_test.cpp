@@ -36,7 +36,7 @@ protected:
     }
 };
 
-// graph.c, optional_all_satisfied(): "Offline dependences which cannot
+// illumos graph.c, optional_all_satisfied(): "Offline dependences which cannot
 // possibly come online (unsatisfiable) are always considered satisfied."
 TEST_F(RestarterFidelity, OptionalAllOnANeverSatisfiableDependencyLetsTheDependentRun) {
     if (IsSkipped()) return;
@@ -81,9 +81,9 @@ TEST_F(RestarterFidelity, OptionalAllWaitsForADependencyThatCanStillStart) {
     EXPECT_LE(mid, opt);
 }
 
-// method.c, method_thread(): a stop method killed by its timeout failed
+// illumos method.c, method_thread(): a stop method killed by its timeout failed
 // (EAGAIN, retryable) and is run again up to the fault threshold, then the
-// instance goes to maintenance, fault_threshold_reached. restarter.c,
+// instance goes to maintenance, fault_threshold_reached. illumos restarter.c,
 // enable_inst(): only an administrator's disable takes an instance out of
 // maintenance - one that entered it while being disabled stays there.
 TEST_F(RestarterFidelity, StopMethodTimeoutsEndInMaintenanceNotDisabled) {
@@ -107,7 +107,7 @@ TEST_F(RestarterFidelity, StopMethodTimeoutsEndInMaintenanceNotDisabled) {
     EXPECT_NE(log.find("Disabled.", leave), std::string::npos) << log;
 }
 
-// method.c, method_run(): with startd/timeout_retry false a timed-out
+// illumos method.c, method_run(): with startd/timeout_retry false a timed-out
 // method is ERANGE - not retried: maintenance, method_failed.
 TEST_F(RestarterFidelity, StopTimeoutWithoutRetryIsMethodFailed) {
     if (IsSkipped()) return;
@@ -122,7 +122,7 @@ TEST_F(RestarterFidelity, StopTimeoutWithoutRetryIsMethodFailed) {
     EXPECT_EQ(prop("site/noretry:default", "restarter/auxiliary_state"), "method_failed");
 }
 
-// method.c, assured_kill: a service whose processes outlive the stop
+// illumos method.c, assured_kill: a service whose processes outlive the stop
 // timeout is killed, and the stop is EFAULT: maintenance, method_failed.
 TEST_F(RestarterFidelity, ProcessesOutlivingTheStopTimeoutAreKilledIntoMaintenance) {
     if (IsSkipped()) return;
@@ -158,7 +158,7 @@ TEST_F(RestarterFidelity, FailingStopMethodsAreRetriedUnlessFatal) {
     EXPECT_TRUE(members("site/stopfails:default").empty());
 }
 
-// restarter.c, enable_inst() and unmaintain_instance(RUNMAINT_DISABLE):
+// illumos restarter.c, enable_inst() and unmaintain_instance(RUNMAINT_DISABLE):
 // an administrator's disable takes an instance out of maintenance.
 TEST_F(RestarterFidelity, DisablingAnInstanceInMaintenanceLeavesMaintenance) {
     if (IsSkipped()) return;
@@ -179,8 +179,8 @@ TEST_F(RestarterFidelity, DisablingAnInstanceInMaintenanceLeavesMaintenance) {
     EXPECT_EQ(prop("site/daemon:default", "restarter/auxiliary_state"), "disable_request");
 }
 
-// restarter.c, stop_instance(): "all processes in service exited" is
-// RERR_RESTART, a fatal signal RERR_FAULT; graph.c, propagate_stop() stops
+// illumos restarter.c, stop_instance(): "all processes in service exited" is
+// RERR_RESTART, a fatal signal RERR_FAULT; illumos graph.c, propagate_stop() stops
 // a dependent only when the error is within its restart_on.
 TEST_F(RestarterFidelity, AnExitingDaemonRestartsRestartOnRestartDependentsOnly) {
     if (IsSkipped()) return;
@@ -205,8 +205,8 @@ TEST_F(RestarterFidelity, AnExitingDaemonRestartsRestartOnRestartDependentsOnly)
     EXPECT_EQ(members("site/onerror:default"), onerror) << log_of("site-onerror:default");
 }
 
-// method.c, method_run(): a missing method group is logged and taken as
-// success; restarter.c, start_instance(): the reasons published as
+// illumos method.c, method_run(): a missing method group is logged and taken as
+// success; illumos restarter.c, start_instance(): the reasons published as
 // restarter/auxiliary_state.
 TEST_F(RestarterFidelity, MissingStartMethodIsLoggedAndAuxiliaryStatesAreIllumos) {
     if (IsSkipped()) return;

@@ -51,7 +51,7 @@ enum class Mode { Run, Crash, Core, Stubborn, Leave };
     if (pid > 0) {
         ::close(ready[1]);
         char c;
-        // The start method returns only when the daemon runs (SMF.md 5).
+        // The start method returns only when the daemon runs (docs/smf.md).
         std::exit(::read(ready[0], &c, 1) == 1 ? 0 : 1);
     }
     ::setsid();
