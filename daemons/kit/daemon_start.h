@@ -3,7 +3,8 @@
 // and nothing as root touches a path that xvm can change):
 //
 //   1. configuration (service_config.h); -n reports it and exits
-//   2. background: fork, the parent waits on the ready pipe (daemonize.h)
+//   2. inherited descriptors beyond 0, 1, 2 closed; background: fork, the
+//      parent waits on the ready pipe (lib/base/daemonize.h)
 //   3. run directories made as root, refusing symbolic links and foreign
 //      owners, handed to xvm by descriptor (lib/base/trusted_dir.h)
 //   4. rlimits that only root may raise

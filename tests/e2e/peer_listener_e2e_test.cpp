@@ -4,6 +4,7 @@
 // plus a summary, not once per connection (hardening issue items 7 and 8).
 // And what a peer sends cannot forge a log line (item 12).
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -114,6 +115,30 @@ TEST_F(PeerListenerE2E, ARefusedConnectLoopIsLoggedOnceThenSummed) {
         << daemon_->log();
     EXPECT_EQ(count(daemon_->log(), line), 1u) << daemon_->log();
     EXPECT_TRUE(serves());
+}
+
+// Item 12: descriptors a parent leaves open do not survive into the daemon.
+TEST(DaemonDescriptors, NothingInheritedSurvivesTheStart) {
+    if (auto why = needs_root()) GTEST_SKIP() << *why;
+    TempRoot root;
+    std::string secret = root / "/inherited";
+    write_file(secret, "not for xvm\n");
+    int fd = ::open(secret.c_str(), O_RDONLY);  // no O_CLOEXEC: inherited on purpose
+    ASSERT_GE(fd, 0);
+    Xenstored d(root, {});
+    ASSERT_TRUE(d.wait_ready()) << d.log();
+    ::close(fd);
+    std::string dir = cat("/proc/", d.pid(), "/fd");
+    DIR* fds = ::opendir(dir.c_str());
+    ASSERT_NE(fds, nullptr);
+    while (dirent* e = ::readdir(fds)) {
+        char target[512] = {};
+        ssize_t n = ::readlink((dir + "/" + e->d_name).c_str(), target, sizeof target - 1);
+        if (n > 0) {
+            EXPECT_NE(std::string(target, n), secret) << "descriptor " << e->d_name;
+        }
+    }
+    ::closedir(fds);
 }
 
 TEST_F(PeerListenerE2E, ControlPrintCannotForgeALogLine) {

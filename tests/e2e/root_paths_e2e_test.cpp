@@ -100,5 +100,38 @@ TEST_F(RootPathsE2E, HvsimRefusesALinkPlantedAsItsStateDirectory) {
     EXPECT_EQ(owner(root_ / "/victim.d"), 0u);
 }
 
+// Item 10: whoever creates the stack's root first must not be able to
+// replace what stack-up then runs as root.
+TEST_F(RootPathsE2E, StackUpRefusesARootOthersCouldHavePrepared) {
+    auto stack_up = [](const std::string& root) {
+        return capture({XVM_SOURCE_DIR "/scripts/stack-up", root});
+    };
+    std::string foreign = root_ / "/foreign";
+    ASSERT_EQ(::mkdir(foreign.c_str(), 0755), 0);
+    ASSERT_EQ(::chown(foreign.c_str(), 65534, 65534), 0);
+    Output o = stack_up(foreign);
+    EXPECT_EQ(o.status, 1);
+    EXPECT_NE(o.err.find(foreign + " belongs to uid 65534, not root; refused"), std::string::npos)
+        << o.err;
+    EXPECT_EQ(::access((foreign + "/usr").c_str(), F_OK), -1) << "installed into it anyway";
+
+    std::string planted = root_ / "/planted";
+    ASSERT_EQ(run("mkdir -p " + planted + "/usr/lib/svc/bin"), 0);
+    ASSERT_EQ(::chmod(planted.c_str(), 0755), 0);
+    ASSERT_EQ(::chown((planted + "/usr/lib/svc/bin").c_str(), 65534, 65534), 0);
+    o = stack_up(planted);
+    EXPECT_EQ(o.status, 1);
+    EXPECT_NE(o.err.find(planted + "/usr/lib/svc/bin belongs to uid 65534, not root"),
+              std::string::npos)
+        << o.err;
+
+    std::string open = root_ / "/open";
+    ASSERT_EQ(::mkdir(open.c_str(), 0777), 0);
+    ASSERT_EQ(::chmod(open.c_str(), 0777), 0);
+    o = stack_up(open + "/root");
+    EXPECT_EQ(o.status, 1);
+    EXPECT_NE(o.err.find(open + " may be written by others"), std::string::npos) << o.err;
+}
+
 }  // namespace
 }  // namespace xvm::test
