@@ -141,7 +141,7 @@ void Restarter::begin_start(Instance& in) {
             return set_state(in, State::Maint, "method_failed");
         }
     }
-    auto command = expand_tokens(exec, TokenContext{"start", in.entity, &*view});
+    auto command = expand(exec, "start", in, *view);
     if (!command) {
         instance_log(in.entity, cat("Could not expand method tokens in \"", exec, "\": ", command.error().message, "."));
         return set_state(in, State::Maint, "method_failed");
@@ -266,7 +266,7 @@ void Restarter::run_stop(Instance& in) {
         in.contract.signal_all(spec.signo);
         return drain(in, budget);
     }
-    auto command = expand_tokens(exec, TokenContext{"stop", in.entity, &*view});
+    auto command = expand(exec, "stop", in, *view);
     if (!command) {
         instance_log(in.entity, cat("Could not expand method tokens in \"", exec, "\": ", command.error().message, "."));
         return stop_failed(in, false);
@@ -337,6 +337,18 @@ void Restarter::stop_failed(Instance& in, bool retryable) {
     run_stop(in);
 }
 
+Result<std::string> Restarter::expand(const std::string& exec, const char* method, const Instance& in,
+                                     const smf::PgSet& view) {
+    auto editing = repo_.composed_current(in.entity);
+    TokenContext ctx{method, in.entity, &view, editing ? &*editing : nullptr,
+                     [this](const std::string& entity, std::string_view name) -> std::optional<smf::PgSet> {
+                         auto r = name == "running" ? repo_.running_view(entity) : repo_.view(entity, name);
+                         if (!r) return std::nullopt;
+                         return std::move(*r);
+                     }};
+    return expand_tokens(exec, ctx);
+}
+
 void Restarter::begin_refresh(Instance& in) {
     instance_log(in.entity, "Rereading configuration.");
     auto view = running_view(in.entity);
@@ -350,7 +362,7 @@ void Restarter::begin_refresh(Instance& in) {
         in.contract.signal_all(spec.signo);
         return;
     }
-    auto command = expand_tokens(*exec, TokenContext{"refresh", in.entity, &*view});
+    auto command = expand(*exec, "refresh", in, *view);
     auto ctx = command ? method_context(in, "refresh", *view) : Result<MethodContext>(command.error());
     if (!ctx) return instance_log(in.entity, ctx.error().message);
     auto launch = spawn(in, *ctx, *command, false);

@@ -137,6 +137,10 @@ private:
     void begin_refresh(Instance& in);
     bool restart_rate_exceeded(Instance& in, const smf::PgSet& view);
     Result<MethodContext> method_context(Instance& in, const std::string& method, const smf::PgSet& view);
+    // The method's tokens expanded from `view`, the composed editing view
+    // and, for property FMRIs, other entities (illumos expand.c).
+    Result<std::string> expand(const std::string& exec, const char* method, const Instance& in,
+                               const smf::PgSet& view);
     Result<Launch> spawn(Instance& in, const MethodContext& ctx, const std::string& command, bool in_contract);
     void retry_later(Instance& in, std::string_view method, const std::string& why);
     void on_spawn_failure(Instance& in, const std::string& method, const SpawnFailure& failure);

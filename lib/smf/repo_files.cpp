@@ -90,7 +90,8 @@ Result<UniqueFd> open_lock_file(const std::string& path) {
     return fresh;
 }
 
-Status lock_bounded(int fd, int op, std::chrono::milliseconds budget, std::string_view what) {
+Status lock_bounded(int fd, int op, std::chrono::milliseconds budget, std::string_view what,
+                    std::chrono::milliseconds max_pause) {
     using Clock = std::chrono::steady_clock;
     auto deadline = Clock::now() + budget;
     auto pause = std::chrono::milliseconds(1);
@@ -104,7 +105,30 @@ Status lock_bounded(int fd, int op, std::chrono::milliseconds budget, std::strin
                                   budget.count(), " ms"),
                               EWOULDBLOCK);
         std::this_thread::sleep_for(std::min<Clock::duration>(pause, deadline - now));
-        pause = std::min(pause * 2, std::chrono::milliseconds(50));
+        pause = std::min(pause * 2, max_pause);
+    }
+}
+
+void mark_waiting_reader(int fd, bool on) {
+    struct flock fl {};
+    fl.l_type = on ? F_RDLCK : F_UNLCK;
+    fl.l_whence = SEEK_SET;
+    fl.l_start = 0;
+    fl.l_len = 1;
+    (void)::fcntl(fd, F_OFD_SETLK, &fl);  // a hint: failing to give it only costs fairness
+}
+
+void let_waiting_readers_in(int fd, std::chrono::milliseconds max) {
+    using Clock = std::chrono::steady_clock;
+    auto deadline = Clock::now() + max;
+    while (Clock::now() < deadline) {
+        struct flock fl {};
+        fl.l_type = F_WRLCK;
+        fl.l_whence = SEEK_SET;
+        fl.l_start = 0;
+        fl.l_len = 1;
+        if (::fcntl(fd, F_OFD_GETLK, &fl) < 0 || fl.l_type == F_UNLCK) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
 }
 

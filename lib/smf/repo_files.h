@@ -47,7 +47,16 @@ Result<UniqueFd> open_lock_file(const std::string& path);
 // flock(fd, op) within `budget`; EWOULDBLOCK after it, with a message
 // naming `what`. The holders are root's own commits (milliseconds), so the
 // bound is reached only when one of them hangs.
-Status lock_bounded(int fd, int op, std::chrono::milliseconds budget, std::string_view what);
+Status lock_bounded(int fd, int op, std::chrono::milliseconds budget, std::string_view what,
+                    std::chrono::milliseconds max_pause = std::chrono::milliseconds(50));
+
+// Readers first: a commit cannot starve readers. A reader that has to wait
+// for the repository lock says so with a shared OFD lock on byte 0 of the
+// lock file (independent of the flock itself); a writer about to take the
+// lock steps back while anyone says so, for at most `max` - long enough
+// for the waiting readers, which poll every few milliseconds, to get in.
+void mark_waiting_reader(int fd, bool on);
+void let_waiting_readers_in(int fd, std::chrono::milliseconds max);
 
 // Makes sure an existing repository file is one only root can open: a
 // symlink or non-regular file is refused; a file others can read or

@@ -179,7 +179,16 @@ private:
 Status Repository::lock(int op) {
     for (int attempt = 0; attempt < 3; ++attempt) {
         std::string lock_path = path_ + ".lock";
-        if (auto st = lock_bounded(lock_fd_.get(), op, budget_, cat("repository lock ", lock_path)); !st) return st;
+        int fd = lock_fd_.get();
+        if (op == LOCK_EX) let_waiting_readers_in(fd, std::chrono::milliseconds(100));
+        if (::flock(fd, op | LOCK_NB) != 0) {
+            bool reader = op == LOCK_SH;
+            if (reader) mark_waiting_reader(fd, true);
+            Status st = lock_bounded(fd, op, budget_, cat("repository lock ", lock_path),
+                                     std::chrono::milliseconds(reader ? 2 : 50));
+            if (reader) mark_waiting_reader(fd, false);
+            if (!st) return st;
+        }
         struct stat held {}, named {};
         if (::fstat(lock_fd_.get(), &held) == 0 && ::stat(lock_path.c_str(), &named) == 0 &&
             held.st_ino == named.st_ino && held.st_dev == named.st_dev)

@@ -254,6 +254,12 @@ TEST_F(SmfHardening, DamagedRepositoryIsNeverWipedAndTheBootCopyRestoresIt) {
 // cannot run a start method: that is retried, the service never goes to
 // maintenance for it, and it comes online once descriptors are back.
 TEST_F(SmfHardening, RestarterShortOfDescriptorsRetriesInsteadOfFailingTheService) {
+#if defined(__SANITIZE_ADDRESS__)
+    // UBSan's vptr check probes memory with pipe(): in a process with no
+    // descriptor left every virtual call is reported (and aborts), so this
+    // scenario cannot run under the sanitizers; the plain build runs it.
+    GTEST_SKIP() << "needs free descriptors for the sanitizer runtime";
+#endif
     start_startd();
     std::string pid = std::to_string(startd_->pid());
     int open_now = 0;
@@ -296,7 +302,7 @@ TEST_F(SmfHardening, ControlSocketFloodLeavesTheRestarterWorking) {
 // has no secret in it. The Xen Management profile and the xvm account read
 // it.
 TEST_F(SmfHardening, ReadProtectedValuesNeedTheirAuthorization) {
-    ASSERT_EQ(run(XVM_SOURCE_DIR "/scripts/xvm-accounts >/dev/null"), 0);
+    ASSERT_EQ(run(XVM_SOURCE_DIR "/cmd/xvm-accounts/xvm-accounts >/dev/null"), 0);
     for (const char* m : {"filesystem-local.xml", "store.xml", "xend.xml"})
         ASSERT_EQ(svccfg({"import", std::string(XVM_SOURCE_DIR "/manifests/") + m}).status, 0);
     ASSERT_EQ(svccfg({"-s", "xctl/xend", "setprop", "config/vncpasswd", "=", "s3cret-vnc"}).status, 0);

@@ -148,7 +148,7 @@ TEST_F(RestarterFidelity, FailingStopMethodsAreRetriedUnlessFatal) {
     start_startd();
     ASSERT_EQ(svcadm({"enable", "-s", "stopfails"}).status, 0);
     ASSERT_EQ(svcadm({"enable", "-s", "stopfatal"}).status, 0);
-    ASSERT_EQ(svcadm({"disable", "stopfails", "stopfatal"}).status, 0);
+    ASSERT_EQ(svcadm({"disable", "site/stopfails:default", "site/stopfatal:default"}).status, 0);
     ASSERT_TRUE(reaches("site/stopfails:default", "maintenance"));
     ASSERT_TRUE(reaches("site/stopfatal:default", "maintenance"));
     EXPECT_EQ(count(log_of("site-stopfails:default"), "Method \"stop\" exited with status 1."), 3u);
@@ -184,15 +184,16 @@ TEST_F(RestarterFidelity, DisablingAnInstanceInMaintenanceLeavesMaintenance) {
 // a dependent only when the error is within its restart_on.
 TEST_F(RestarterFidelity, AnExitingDaemonRestartsRestartOnRestartDependentsOnly) {
     if (IsSkipped()) return;
-    import(service("site/leaves", testsvc("exit-once " + path("/left"))) +
+    import(service("site/leaves", testsvc("exit-when " + path("/leave"))) +
            service("site/onerror", testsvc("daemon"), "", dep("d", "require_all", "error", "svc:/site/leaves")) +
            service("site/onrestart", testsvc("daemon"), "",
                    dep("d", "require_all", "restart", "svc:/site/leaves")));
     start_startd();
     ASSERT_EQ(svcadm({"enable", "-s", "leaves"}).status, 0);
-    ASSERT_EQ(svcadm({"enable", "-s", "onerror", "onrestart"}).status, 0);
+    ASSERT_EQ(svcadm({"enable", "-s", "site/onerror:default", "site/onrestart:default"}).status, 0);
     auto onerror = members("site/onerror:default");
-    // After 300 ms the daemon exits on its own and is started again.
+    // The daemon exits on its own and is started again.
+    write_file(path("/leave"), "");
     ASSERT_TRUE(eventually([&] { return count(log_of("site-leaves:default"), "Executing start method") == 2; }));
     ASSERT_TRUE(reaches("site/leaves:default", "online"));
     ASSERT_TRUE(eventually([&] {
@@ -234,6 +235,41 @@ TEST_F(RestarterFidelity, MissingStartMethodIsLoggedAndAuxiliaryStatesAreIllumos
     ASSERT_NE(disabled, std::string::npos) << log;
     EXPECT_LT(disabled, enabled) << log;
     EXPECT_LT(enabled, log.find("Executing start method")) << log;
+}
+
+// illumos expand.c: %{prop,} and %{prop:} join the values with a comma or a
+// colon, each value escaped for the shell; %{prop} names a property of the
+// group "application"; a property FMRI reads another instance's running
+// snapshot; a property that does not exist is maintenance with
+// method.c's "Could not expand method tokens" line.
+TEST_F(RestarterFidelity, MethodTokensAsExpandC) {
+    if (IsSkipped()) return;
+    import(service("site/other", ":true",
+                   transient_pg() + "<property_group name='config' type='application'>"
+                                    "<propval name='port' type='integer' value='8080'/></property_group>\n") +
+           service("site/tok",
+                   testsvc("print list=%{config/list} comma=%{config/list,} colon=%{config/list:} "
+                           "app=%{who} other=%{svc:/site/other:default/:properties/config/port} %m %s %i"),
+                   transient_pg() +
+                       "<property_group name='config' type='application'>"
+                       "<property name='list' type='astring'><astring_list>"
+                       "<value_node value='a b'/><value_node value='c;d'/></astring_list></property></property_group>\n"
+                       "<property_group name='application' type='application'>"
+                       "<propval name='who' type='astring' value='me'/></property_group>\n") +
+           service("site/bad", testsvc("print %{config/none}"), transient_pg()));
+    start_startd();
+    ASSERT_EQ(svcadm({"enable", "-s", "other"}).status, 0);
+    ASSERT_EQ(svcadm({"enable", "-s", "tok"}).status, 0);
+    EXPECT_NE(log_of("site-tok:default")
+                  .find("list=a b c;d comma=a b,c;d colon=a b:c;d app=me other=8080 start site/tok default\n"),
+              std::string::npos)
+        << log_of("site-tok:default");
+    ASSERT_EQ(svcadm({"enable", "bad"}).status, 0);
+    ASSERT_TRUE(reaches("site/bad:default", "maintenance"));
+    EXPECT_NE(log_of("site-bad:default").find("Could not expand method tokens in \"" + testsvc("print %{config/none}") +
+                                                  "\": property \"config/none\" not found."),
+              std::string::npos)
+        << log_of("site-bad:default");
 }
 
 }  // namespace

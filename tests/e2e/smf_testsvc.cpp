@@ -7,9 +7,9 @@
 //                           core (in $XVM_ROOT) after 100 ms, the helper stays
 //   smf_testsvc stubborn    a daemon that ignores SIGTERM (a stop that
 //                           times out)
-//   smf_testsvc exit-once PATH  a daemon that, the first time (PATH is
-//                           then created), exits 0 by itself after 300 ms
-//                           (all processes exited: not a fault)
+//   smf_testsvc exit-when PATH  a daemon that exits 0 by itself when PATH
+//                           appears, removing it (all processes exited:
+//                           not a fault); started again, it runs on
 //   smf_testsvc exit N      exits with status N (a failing start method)
 //   smf_testsvc print ARGS  prints its arguments (a refresh method)
 //   smf_testsvc fds         prints the descriptors it was started with
@@ -43,6 +43,8 @@ namespace {
 
 enum class Mode { Run, Crash, Core, Stubborn, Leave };
 
+const char* leave_when = nullptr;  // Mode::Leave: the file that says so
+
 [[noreturn]] void daemonize(Mode mode) {
     int ready[2];
     if (::pipe(ready) < 0) std::exit(1);
@@ -75,7 +77,7 @@ enum class Mode { Run, Crash, Core, Stubborn, Leave };
         ::_exit(1);
     }
     if (mode == Mode::Leave) {
-        ::usleep(300 * 1000);
+        while (::unlink(leave_when) != 0) ::usleep(20 * 1000);
         ::_exit(0);
     }
     if (mode == Mode::Core) {
@@ -151,10 +153,9 @@ int main(int argc, char** argv) {
     if (argc >= 2 && std::strcmp(argv[1], "crashloop") == 0) daemonize(Mode::Crash);
     if (argc >= 2 && std::strcmp(argv[1], "coredump") == 0) daemonize(Mode::Core);
     if (argc >= 2 && std::strcmp(argv[1], "stubborn") == 0) daemonize(Mode::Stubborn);
-    if (argc == 3 && std::strcmp(argv[1], "exit-once") == 0) {
-        int fd = ::open(argv[2], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (fd >= 0) ::close(fd);
-        daemonize(fd >= 0 ? Mode::Leave : Mode::Run);
+    if (argc == 3 && std::strcmp(argv[1], "exit-when") == 0) {
+        leave_when = argv[2];
+        daemonize(Mode::Leave);
     }
     if (argc == 3 && std::strcmp(argv[1], "exit") == 0) return std::atoi(argv[2]);
     if (argc >= 2 && std::strcmp(argv[1], "print") == 0) {
