@@ -35,7 +35,7 @@ struct TokenContext {
     std::string method;    // start / stop / refresh
     std::string instance;  // entity string "system/xctl/store:default"
     const smf::PgSet* props = nullptr;  // running view of the instance
-    // expand.c's get_prop(): a group or property missing from the running
+    // illumos expand.c's get_prop(): a group or property missing from the running
     // view is looked up in the composed editing view.
     const smf::PgSet* editing = nullptr;
     // For a property FMRI: another entity's view by name ("running",
@@ -43,7 +43,7 @@ struct TokenContext {
     std::function<std::optional<smf::PgSet>(const std::string& entity, std::string_view view)> lookup;
 };
 
-// Expands tokens; the error is expand.c's text ("property \"x\" not
+// Expands tokens; the error is illumos expand.c's text ("property \"x\" not
 // found", "parse error", "unknown method token").
 Result<std::string> expand_tokens(std::string_view exec, const TokenContext& ctx);
 

@@ -241,7 +241,7 @@ TEST_F(RestarterFidelity, MissingStartMethodIsLoggedAndAuxiliaryStatesAreIllumos
 // colon, each value escaped for the shell; %{prop} names a property of the
 // group "application"; a property FMRI reads another instance's running
 // snapshot; a property that does not exist is maintenance with
-// method.c's "Could not expand method tokens" line.
+// illumos method.c's "Could not expand method tokens" line.
 TEST_F(RestarterFidelity, MethodTokensAsExpandC) {
     if (IsSkipped()) return;
     import(service("site/other", ":true",
