@@ -90,23 +90,15 @@ TEST_F(PeerListenerE2E, ARefusedConnectLoopIsLoggedOnceThenSummed) {
     users.add("xvmx-pl-none", "");
     uid_t none = users.uid("xvmx-pl-none");
     constexpr int kConnects = 400;
-    pid_t pid = ::fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-        gid_t nogroup = 65534;
-        if (::setgroups(0, nullptr) || ::setresgid(nogroup, nogroup, nogroup) ||
-            ::setresuid(none, none, none))
-            ::_exit(2);
-        for (int i = 0; i < kConnects; ++i) {
-            XsClient c(daemon_->socket());
-            auto r = c.call(XS_READ, nul_join({"/"}));
-            if (!r || r->error() != "EACCES") ::_exit(1);
-        }
-        ::_exit(0);
-    }
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ASSERT_EQ(exit_code_as(none, [&] {
+                  for (int i = 0; i < kConnects; ++i) {
+                      XsClient c(daemon_->socket());
+                      auto r = c.call(XS_READ, nul_join({"/"}));
+                      if (!r || r->error() != "EACCES") return false;
+                  }
+                  return true;
+              }),
+              0);
     std::string line = cat("refused xenstore socket for uid ", none, " pid ");
     std::string summary =
         cat("... ", kConnects - 1, " more refusals of xenstore socket for uid ", none,
