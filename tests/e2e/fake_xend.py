@@ -15,13 +15,14 @@ Usage: fake_xend.py SOCKET LOG [MODE]
        refuse  - every request gets HTTP 403 with a one-line reason
        garbage - every request gets HTTP 200 with a body that is not XML
        close   - every connection is closed without an answer
-Prints "ready" on stdout once it listens.
+Prints "ready" on stdout once it listens; exits when its stdin closes (the
+test that started it has gone), so a killed test leaves no server behind.
 """
-import http.server
 import json
-import socket
+import os
 import socketserver
 import sys
+import threading
 import time
 import xmlrpc.server
 from xmlrpc.client import Fault
@@ -286,8 +287,14 @@ class Server(socketserver.UnixStreamServer, xmlrpc.server.SimpleXMLRPCDispatcher
         return self.table[method](*params)
 
 
+def exit_with_parent():
+    sys.stdin.read()
+    os._exit(0)
+
+
 def main():
     server = Server(SOCKET)
+    threading.Thread(target=exit_with_parent, daemon=True).start()
     print("ready", flush=True)
     server.serve_forever()
 
