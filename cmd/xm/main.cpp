@@ -194,6 +194,10 @@ int report(const Failure& f, const Command& c) {
         case Failure::Kind::kFault:
             if (f.fault_code == rpc::kFaultInvalidDomain) {
                 error_line(cat("Domain '", f.message, "' does not exist."));
+            } else if (f.message.starts_with("permission denied")) {
+                // xend refused this user before looking at the command:
+                // the usage text would suggest a typing mistake.
+                error_line(f.message);
             } else {
                 error_line(f.message);
                 command_help(c);

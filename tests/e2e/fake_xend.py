@@ -13,6 +13,7 @@ it is answered, so a test can check what xm sent, with its types.
 Usage: fake_xend.py SOCKET LOG [MODE]
   MODE normal  - the domains above (default)
        refuse  - every request gets HTTP 403 with a one-line reason
+       deny    - every request gets xend's refusal: fault 2 "permission denied: ..."
        garbage - every request gets HTTP 200 with a body that is not XML
        close   - every connection is closed without an answer
 Prints "ready" on stdout once it listens; exits when its stdin closes (the
@@ -24,6 +25,7 @@ import socketserver
 import sys
 import threading
 import time
+import xmlrpc.client
 import xmlrpc.server
 from xmlrpc.client import Fault
 
@@ -257,6 +259,15 @@ class Handler(xmlrpc.server.SimpleXMLRPCRequestHandler):
             self.wfile.write(body)
         elif MODE == "garbage":
             body = b"hello, this is not XML"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/xml")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        elif MODE == "deny":
+            body = xmlrpc.client.dumps(Fault(ERROR_GENERIC, "permission denied: xend's XML-RPC socket serves "
+                                             "only users holding xvm_control or virt_manage; uid 1000 holds "
+                                             "neither"), methodresponse=True).encode()
             self.send_response(200)
             self.send_header("Content-Type", "text/xml")
             self.send_header("Content-Length", str(len(body)))

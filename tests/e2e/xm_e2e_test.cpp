@@ -439,6 +439,18 @@ TEST_F(XmTest, RefusedPeerIsToldWhy) {
               "virt_manage\n");
 }
 
+// xend's own refusal (daemons/xend): fault 2 before the call is looked at;
+// xm prints it without the usage text.
+TEST_F(XmTest, DeniedPeerGetsNoUsageText) {
+    start("deny");
+    Output o = xm({"destroy", "web01"});
+    EXPECT_EQ(o.status, 1);
+    EXPECT_EQ(o.err,
+              "Error: permission denied: xend's XML-RPC socket serves only users holding xvm_control or "
+              "virt_manage; uid 1000 holds neither\n");
+    EXPECT_EQ(o.out, "");
+}
+
 TEST_F(XmTest, BrokenReplies) {
     start("garbage");
     Output o = xm({"list"});
