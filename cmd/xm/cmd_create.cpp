@@ -160,9 +160,10 @@ Expected<Sexpr> make_domain(Context& ctx, const Sexpr& config, bool paused) {
     auto info = ctx.xend.call_sexpr("xend.domain.create", {rpc::sexpr_to_value(config)});
     if (!info) return as_plain(std::move(info).failure());
     std::string name = info->value_text("name").value_or("");
+    // Clean-up after a failure: that failure is what gets reported, so the
+    // outcome of the destroy itself is not.
     auto destroy = [&] { (void)ctx.xend.call("xend.domain.destroy", {Value::string(name)}); };
     if (auto w = ctx.xend.call("xend.domain.waitForDevices", {Value::string(name)}); !w) {
-        // The failure being reported matters more than a failed clean-up.
         destroy();
         const Failure& f = w.failure();
         return Failure::plain(f.kind == Failure::Kind::kFault ? f.message

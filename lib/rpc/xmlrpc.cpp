@@ -139,10 +139,10 @@ public:
     void end() { check(xmlTextWriterEndElement(w_.get())); }
     void element(const char* name, std::string_view text) {
         start(name);
-        text_(text);
+        write_text(text);
         end();
     }
-    void text_(std::string_view text) {
+    void write_text(std::string_view text) {
         std::string copy(text);  // the writer wants a NUL-terminated string
         check(xmlTextWriterWriteString(w_.get(), X(copy.c_str())));
     }
