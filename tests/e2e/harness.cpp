@@ -62,9 +62,12 @@ TempRoot::TempRoot() {
     path_ = tmpl;
     ::chmod(path_.c_str(), 0755);
     std::string src = XVM_SOURCE_DIR "/privileges";
-    int rc = run("mkdir -p '" + path_ + "/etc/security' '" + path_ + "/etc/xvm' && cp '" + src +
-                 "/priv_names' '" + path_ + "/etc/security/' && cp '" + src + "/priv_groups' '" +
-                 src + "/priv_caps' '" + src + "/daemon_caps' '" + path_ + "/etc/xvm/'");
+    // The user_attr fragment lets the xvm account read the xctl services'
+    // read-protected configuration, as an installation does.
+    int rc = run("mkdir -p '" + path_ + "/etc/security' '" + path_ + "/etc/xvm' '" + path_ +
+                 "/etc/user_attr.d' && cp '" + src + "/priv_names' '" + path_ + "/etc/security/' && cp '" + src +
+                 "/priv_groups' '" + src + "/priv_caps' '" + src + "/daemon_caps' '" + path_ +
+                 "/etc/xvm/' && cp '" + src + "/user_attr' '" + path_ + "/etc/user_attr.d/xvm'");
     if (rc != 0) throw std::runtime_error("cannot populate " + path_);
 }
 

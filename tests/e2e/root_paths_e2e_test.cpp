@@ -66,10 +66,11 @@ TEST_F(RootPathsE2E, XenstoredRefusesALinkPlantedAsItsStore) {
 }
 
 TEST_F(RootPathsE2E, XenstoredRefusesALinkedRunDirectory) {
-    // /var/run itself belongs to root; make the daemon's own directory a
-    // link as if an earlier installation had left one.
+    // The daemon's own directory a link that root did not make (a link
+    // root made - Debian's /var/run -> /run - is walked and checked).
     ASSERT_EQ(run("mkdir -p " + root_ / "/var/run"), 0);
     ASSERT_EQ(::symlink((root_ / "/victim.d").c_str(), (root_ / "/var/run/xenstored").c_str()), 0);
+    ASSERT_EQ(::lchown((root_ / "/var/run/xenstored").c_str(), 65534, 65534), 0);
     Xenstored d(root_, {});
     EXPECT_EQ(exit_code(d.child()), 95) << d.log();
     EXPECT_NE(d.log().find("/var/run/xenstored is a symbolic link: refused"), std::string::npos)
