@@ -112,7 +112,7 @@ struct Link {
 
 bool write_all(int fd, std::string_view bytes) {
     while (!bytes.empty()) {
-        ssize_t n = ::write(fd, bytes.data(), bytes.size());
+        ssize_t n = ::write(fd, bytes.data(), bytes.size());  // SIGPIPE is ignored (console_main)
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) return false;
         bytes.remove_prefix(static_cast<std::size_t>(n));
@@ -386,7 +386,6 @@ int Client::run() {
     for (int s : {SIGINT, SIGTERM, SIGHUP}) ::sigaddset(&mask, s);
     ::sigprocmask(SIG_BLOCK, &mask, nullptr);
     sigfd_.reset(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
-    ::signal(SIGPIPE, SIG_IGN);
     RawTerminal term(STDIN_FILENO);
     raw_ = term.active();
     std::uint32_t dom = link.attached.domid;
@@ -405,6 +404,9 @@ int Client::run() {
 }  // namespace
 
 int console_main(std::span<char* const> args) {
+    // A peer that closes on us (xenconsoled refusing us, a reader of our
+    // output going away) is an error to report, not a death.
+    ::signal(SIGPIPE, SIG_IGN);
     std::string error;
     auto o = parse_options(args, error);
     if (!o) {
