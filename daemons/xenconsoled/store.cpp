@@ -86,7 +86,7 @@ Result<std::vector<WatchEvent>> Store::events() {
             // EAGAIN: nothing queued. Anything else: the library's reader
             // found the connection closed (it then reports EINVAL).
             if (errno == EAGAIN) return out;
-            return errno_error("the connection to xenstored is gone");
+            return make_error("the connection to xenstored is gone", ECONNRESET);
         }
         out.push_back({ev.get()[XS_WATCH_PATH], ev.get()[XS_WATCH_TOKEN]});
     }

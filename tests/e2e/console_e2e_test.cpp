@@ -394,5 +394,32 @@ TEST_F(ConsoleStack, NamesAreResolvedThroughTheStoreAndAClaimedNameNamesNoOne) {
     EXPECT_TRUE(t.expect("console ready")) << t.output();
 }
 
+
+TEST_F(ConsoleStack, ConsolesOutliveARestartOfTheStore) {
+    DomId first = boot_guest("before");
+    Terminal t(xm({"console", "before"}), env());
+    ASSERT_TRUE(t.expect("console ready")) << t.output();
+    pid_t daemon = xenconsoled();
+    auto old = members("system/xctl/store:default");
+    xs_.reset();
+    ASSERT_EQ(svcadm({"restart", "xctl/store"}).status, 0);
+    ASSERT_TRUE(eventually([&] { return runs_anew("system/xctl/store:default", old); }, 30s));
+    xs_.emplace(path("/var/run/xenstored/socket"));
+    ASSERT_TRUE(xs_->valid());
+    // The session never paused ...
+    t.mark();
+    t.type("echo through\r");
+    EXPECT_TRUE(t.expect("through\n")) << t.output();
+    // ... xenconsoled found the store again and sees new guests.
+    ASSERT_TRUE(eventually([&] {
+        return console_log().find("connected to xenstored again") != std::string::npos;
+    }, 30s)) << console_log();
+    DomId second = boot_guest("after");
+    Terminal u(xm({"console", "after"}), env());
+    EXPECT_TRUE(u.expect("console ready")) << u.output() << console_log();
+    EXPECT_EQ(xenconsoled(), daemon);
+    EXPECT_NE(first, second);
+}
+
 }  // namespace
 }  // namespace xvm::test

@@ -176,6 +176,8 @@ void ConsoleStack::SetUp() {
 }
 
 void ConsoleStack::TearDown() {
+    // XVM_E2E_SHOW_LOG=1: the console service's log after each test.
+    if (std::getenv("XVM_E2E_SHOW_LOG") && root_) std::fputs(console_log().c_str(), stdout);
     if (!IsSkipped() && startd_) {
         for (const char* s : {"xctl/console", "xctl/store", "xctl/hvsim"}) svcadm({"disable", "-s", s});
     }
