@@ -87,7 +87,7 @@ Status reload_settings(Config& c, std::vector<std::string>& notes) {
 
 std::string usage_text() {
     return "usage: xenconsoled [-N] [-n] [-d] [-V] [-F pidfile] [--log=none|guest]\n"
-           "                   [--log-dir=DIR] [-t none|guest] [--socket=PATH]\n"
+           "                   [--log-dir=DIR] [-t none|guest] [-s name=value]... [--socket=PATH]\n"
            "                   [--store-socket=PATH] [--hypervisor=auto|xen|sim] [--no-drop]\n";
 }
 
@@ -107,6 +107,7 @@ Result<Config> load_config(int argc, char** argv) {
         {"store-socket", required_argument, nullptr, 'X'},
         {"hypervisor", required_argument, nullptr, 'H'},
         {"no-drop", no_argument, nullptr, 'U'},
+        {"set", required_argument, nullptr, 's'},
         {nullptr, 0, nullptr, 0},
     };
     Config c = defaults();
@@ -114,7 +115,7 @@ Result<Config> load_config(int argc, char** argv) {
     optind = 1;
     opterr = 0;
     int opt;
-    while ((opt = getopt_long(argc, argv, ":NnivdVhF:t:", kLong, nullptr)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":NnivdVhF:t:s:", kLong, nullptr)) != -1) {
         switch (opt) {
             case 'N':
             case 'i': c.no_fork = true; break;
@@ -129,6 +130,15 @@ Result<Config> load_config(int argc, char** argv) {
             case 'X': c.store_socket = optarg; break;
             case 'H': c.hypervisor = optarg; break;
             case 'U': c.drop_privileges = false; break;
+            case 's': {
+                std::string_view arg = optarg;
+                auto eq = arg.find('=');
+                if (eq == std::string_view::npos)
+                    errors.push_back(cat("-s ", arg, ": expected name=value"));
+                else
+                    override(c, arg.substr(0, eq), arg.substr(eq + 1), "-s", errors);
+                break;
+            }
             case 'V': std::printf("%s\n", kVersion); std::exit(0);
             case 'h': std::fputs(usage_text().c_str(), stdout); std::exit(0);
             case ':': errors.push_back(cat("option ", argv[optind - 1], " needs a value")); break;

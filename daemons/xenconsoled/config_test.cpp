@@ -60,6 +60,18 @@ TEST_F(ConfigTest, EveryErrorAtOnce) {
     EXPECT_NE(m.find("unexpected argument extra"), std::string::npos) << m;
 }
 
+TEST_F(ConfigTest, AnySettingFromTheCommandLine) {
+    auto c = parse({"-s", "rate-limit-events=1000", "--set", "history-kib=0"});
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->settings.rate_limit_events, 1000u);
+    EXPECT_EQ(c->settings.history_kib, 0u);
+    c = parse({"-s", "rate-limit-events", "-s", "colour=blue", "-s", "history-kib=2000"});
+    ASSERT_FALSE(c);
+    EXPECT_NE(c.error().message.find("expected name=value"), std::string::npos);
+    EXPECT_NE(c.error().message.find("unknown setting colour"), std::string::npos);
+    EXPECT_NE(c.error().message.find("2000 is not in 0..1024"), std::string::npos) << c.error().message;
+}
+
 TEST_F(ConfigTest, RelativeLogDirIsRefused) {
     auto c = parse({"--log-dir=logs"});
     ASSERT_FALSE(c);

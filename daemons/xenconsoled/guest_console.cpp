@@ -88,6 +88,7 @@ Result<std::optional<std::string>> GuestConsole::connect(const ConsoleKeys& keys
         // Xen reads console/limit when it makes the pty.
         pty_out_ = OutputBuffer(keys.limit);
         pty_events_ = 0;
+        pty_full_ = false;
         Status s = env_.loop.add_fd(pty_->master.get(), 0,
                                     [this](std::uint32_t ev) { return on_pty(ev); });
         if (!s) return std::move(s).error();
@@ -182,7 +183,7 @@ void GuestConsole::deliver(std::string_view bytes) {
                           "(reported once per domain)"));
             overflow_reported_ = true;
         }
-        flush_pty();
+        if (!pty_full_) flush_pty();
     }
     for (Session* s : sessions_) s->output(bytes);
 }
@@ -192,7 +193,10 @@ void GuestConsole::flush_pty() {
         std::string_view pending = pty_out_.pending();
         ssize_t n = ::write(pty_->master.get(), pending.data(), pending.size());
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && errno == EAGAIN) break;
+        if (n < 0 && errno == EAGAIN) {
+            pty_full_ = true;
+            break;
+        }
         if (n <= 0) {
             // The slave is held open here, so this is not a reader leaving.
             log_warn(cat("domain ", label(), ": cannot write to pty ", pty_->path));
@@ -232,7 +236,10 @@ void GuestConsole::read_pty() {
 
 Status GuestConsole::on_pty(std::uint32_t events) {
     if (!pty_) return {};
-    if (events & EPOLLOUT) flush_pty();
+    if (events & EPOLLOUT) {
+        pty_full_ = false;
+        flush_pty();
+    }
     if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) read_pty();
     update_pty_events();
     return {};

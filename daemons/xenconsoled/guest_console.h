@@ -108,6 +108,9 @@ class GuestConsole {
     std::unique_ptr<EventChannel> channel_;
     std::optional<Pty> pty_;
     std::uint32_t pty_events_ = 0;
+    // The pty took no more (EAGAIN): wait for EPOLLOUT instead of trying
+    // again with every chunk - nobody reads most ptys.
+    bool pty_full_ = false;
     OutputBuffer pty_out_{kDefaultLimit};
     History history_;
     RateLimit rate_;
