@@ -27,6 +27,9 @@ const kit::Setting<Quotas> kQuotaTable[] = {
     {.name = "quota-transaction-nodes", .member = &Quotas::transaction_nodes, .range = kQuotaRange},
     {.name = "quota-permissions", .member = &Quotas::permissions, .range = kQuotaRange},
     {.name = "quota-output-bytes", .member = &Quotas::output_bytes, .range = kQuotaRange},
+    {.name = "quota-user-nodes", .member = &Quotas::user_nodes, .range = kQuotaRange},
+    {.name = "quota-user-watches", .member = &Quotas::user_watches, .range = kQuotaRange},
+    {.name = "quota-user-transactions", .member = &Quotas::user_transactions, .range = kQuotaRange},
 };
 
 // "-Q name=value": the table row "quota-<name>".

@@ -29,6 +29,14 @@ struct Quotas {
     // quota-output-bytes: replies and events queued for a connection that
     // does not read them; past it the connection is dropped.
     std::size_t output_bytes = 32u << 20;
+    // Local socket clients other than root (xend runs as xvm; virt_manage
+    // users): dom0's rights, but these bound what one uid can make the
+    // store hold. Nodes count across all of the uid's connections (since
+    // the daemon started), watches and transactions per connection; values
+    // are held to quota-entry-size.
+    std::uint32_t user_nodes = 20000;        // quota-user-nodes
+    std::uint32_t user_watches = 512;        // quota-user-watches
+    std::uint32_t user_transactions = 32;    // quota-user-transactions
 };
 
 // The quota table: one row per quota, driving the SMF properties

@@ -82,7 +82,9 @@ void dispatch(Context& ctx, Connection& conn, const XsMessage& msg) {
         if (it == conn.transactions.end()) err = ENOENT;
         else r.tx = it->second.get();
     }
+    if (conn.caller.user) ctx.store.set_creator(conn.caller.uid);
     if (err == 0) err = op.handler(r);
+    ctx.store.set_creator(std::nullopt);
     if (err != 0) r.error(err);
 }
 
@@ -142,12 +144,17 @@ Result<DomainId> domid_arg(std::string_view text) {
     return dom;
 }
 
-void fire_changed(Context& ctx, std::string_view path, const Perms& perms) {
-    ctx.watches.fire(path, &perms, ctx.deliver);
+void fire_changed(Context& ctx, std::string_view path, const Perms* old, bool exact) {
+    EventPerms perms{old, nullptr, nullptr};
+    if (const Node* node = ctx.store.find(path)) perms.node = &node->perms;
+    if (path != "/")
+        if (const Node* parent = ctx.store.find(parent_of(path))) perms.parent = &parent->perms;
+    if (exact) ctx.watches.fire_exact(path, perms, ctx.deliver);
+    else ctx.watches.fire(path, perms, ctx.deliver);
 }
 
 void fire_special(Context& ctx, std::string_view name) {
-    const Perms* perms = ctx.store.special_perms(name);
+    EventPerms perms{nullptr, ctx.store.special_perms(name), nullptr};
     ctx.watches.fire(name, perms, ctx.deliver);
 }
 

@@ -40,8 +40,11 @@ struct Context {
 
 void dispatch(Context& ctx, Connection& conn, const XsMessage& msg);
 
-// Fires the watches for a changed node / the removal of `root`.
-void fire_changed(Context& ctx, std::string_view path, const Perms& perms);
+// Fires the watches for a committed change of `path` (exact: only those on
+// the path itself, for nodes removed below a removal's root). `old` are the
+// node's permissions before the change where they matter (SET_PERMS, a
+// transaction's nodes); the node's and its parent's come from the store.
+void fire_changed(Context& ctx, std::string_view path, const Perms* old, bool exact = false);
 void fire_special(Context& ctx, std::string_view name);
 
 }  // namespace xvm::xs

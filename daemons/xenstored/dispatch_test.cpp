@@ -35,7 +35,7 @@ protected:
         guest_.caller = Caller{5, false, 0, false};
         dom0_.caller = Caller{0, true, 0, false};
         ctx_.emplace(Context{*store_, watches_, quotas_, services_,
-                             [this](const Watch& w, std::string_view p, const Perms*) {
+                             [this](const Watch& w, std::string_view p, const EventPerms&) {
                                  events_.push_back(std::string(p.substr(w.strip)) + " " +
                                                    w.token);
                              }});

@@ -2,6 +2,7 @@
 // RELEASE, RESUME, IS_DOMAIN_INTRODUCED, GET_DOMAIN_PATH, SET_TARGET,
 // CONTROL. The domain table itself belongs to the server (Services).
 #include <charconv>
+#include <cstdlib>
 
 #include "lib/base/format.h"
 #include "lib/base/log.h"
@@ -23,7 +24,7 @@ int do_introduce(Request& r) {
     auto args = string_args(r.msg.payload, 3, true);
     if (!args) return EINVAL;
     auto dom = domid_arg((*args)[0]);
-    // The mfn is signed decimal on the wire (xenstore.txt).
+    // The mfn is signed decimal on the wire (Xen's docs/misc/xenstore.txt).
     std::int64_t mfn = 0;
     std::uint32_t port = 0;
     if (!dom || *dom == 0 || !parse_number((*args)[1], mfn) || !parse_number((*args)[2], port))
@@ -66,9 +67,11 @@ int do_is_domain_introduced(Request& r) {
 }
 
 int do_get_domain_path(Request& r) {
-    auto dom = one_domid_arg(r);
-    if (!dom) return EINVAL;
-    std::string out = domain_path(*dom);
+    // Xen 4.17 reads the id with atoi(): junk is domain 0.
+    auto args = string_args(r.msg.payload, 1);
+    if (!args) return EINVAL;
+    auto dom = static_cast<DomainId>(std::atoi(std::string((*args)[0]).c_str()));
+    std::string out = domain_path(dom);
     out += '\0';
     r.reply(out);
     return 0;

@@ -3,6 +3,7 @@
 // fire watches at once (the events wait in the output queues until the
 // batch is committed); inside one they fire when it commits.
 #include <charconv>
+#include <cstdlib>
 
 #include "lib/base/format.h"
 #include "daemons/xenstored/path.h"
@@ -31,10 +32,17 @@ int create_node(Request& r, const std::string& path, std::string_view value) {
     for (std::string_view at = path; at != base; at = parent_of(at)) missing.push_back(at);
     Perms perms = anc->perms;
     if (!r.caller().privileged) perms[0].dom = r.caller().dom;
-    if (r.quota_applies()) {
+    if (r.caller().user) {
+        // Nodes made in an open transaction count as the transaction's size.
+        std::uint32_t made = r.ctx.store.created_by_user(r.caller().uid) +
+                             (r.tx ? static_cast<std::uint32_t>(r.tx->size()) : 0);
+        if (made + missing.size() > r.ctx.quotas.user_nodes) return ENOSPC;
+    } else if (r.quota_applies()) {
         std::uint32_t owned = r.ctx.store.owned_by(r.caller().dom) +
                               (r.tx ? r.tx->created_by(r.caller().dom) : 0);
         if (owned + missing.size() > r.ctx.quotas.nodes) return ENOSPC;
+    }
+    if (r.quota_applies()) {
         if (r.tx && r.tx->size() + missing.size() + 1 > r.ctx.quotas.transaction_nodes)
             return ENOSPC;
     }
@@ -54,13 +62,13 @@ int write_value(Request& r, const std::string& path, std::string_view value, boo
         Perms perms = (*node)->perms;
         Status s = r.tree().put(path, value, perms);
         if (!s) return s.error().code;
-        if (!r.tx) fire_changed(r.ctx, path, perms);
+        changed(r, path);
         return 0;
     }
     if (node.error().code != ENOENT) return node.error().code;
     int err = create_node(r, path, value);
     if (err) return err;
-    if (!r.tx) fire_changed(r.ctx, path, r.tree().get(path)->perms);
+    changed(r, path);
     return 0;
 }
 
@@ -108,16 +116,13 @@ int do_rm(Request& r) {
     if (*path == "/") return EINVAL;
     if (r.quota_applies() && r.tx && r.tx->size() >= r.ctx.quotas.transaction_nodes)
         return ENOSPC;
-    Context& ctx = r.ctx;
-    if (!r.tx) {
-        // Watches below the removed node whose own node does not exist fire
-        // with their own path (the others fire as their node goes).
-        ctx.watches.fire_below(
-            *path, [&](std::string_view w) { return ctx.store.find(w) != nullptr; },
-            ctx.deliver);
-    }
-    RemovedFn fire;
-    if (!r.tx) fire = [&ctx](const std::string& p, const Perms& perms) { fire_changed(ctx, p, perms); };
+    // Xen's delnode_sub: as each node goes (children first, while it and
+    // its parent can still be seen), the root fires like a change and every
+    // node below it only the watches on exactly that node.
+    const std::string& root = *path;
+    RemovedFn fire = [&r, &root](const std::string& p, const Perms&) {
+        changed(r, p, p != root);
+    };
     Status s = r.tree().remove(*path, fire);
     if (!s) return s.error().code;
     r.ok();
@@ -155,16 +160,20 @@ int do_directory_part(Request& r) {
     if (!args) return EINVAL;
     auto path = path_arg(r, (*args)[0]);
     if (!path) return EINVAL;
-    std::string_view off_text = (*args)[1];
-    std::size_t offset = 0;
-    auto [end, ec] = std::from_chars(off_text.data(), off_text.data() + off_text.size(), offset);
-    if (ec != std::errc() || end != off_text.data() + off_text.size()) return EINVAL;
     auto node = lookup(r, *path, kPermRead);
     if (!node) return node.error().code;
+    // Xen reads the offset with atoi() into an unsigned: junk is 0, a
+    // negative number is huge, and an offset at or past the end gets the
+    // generation and an empty list.
+    std::size_t offset = static_cast<unsigned int>(std::atoi(std::string((*args)[1]).c_str()));
     std::string list = children_list(**node);
-    if (offset > list.size()) return EINVAL;
     std::string out = cat((*node)->gen);
     out += '\0';
+    if (offset >= list.size()) {
+        out += '\0';
+        r.reply(out);
+        return 0;
+    }
     std::size_t room = XENSTORE_PAYLOAD_MAX - out.size();
     std::string_view rest = std::string_view(list).substr(offset);
     if (rest.size() + 1 <= room) {
@@ -238,9 +247,12 @@ int do_set_perms(Request& r) {
     // A guest may share what it owns but not give it away.
     if (!r.caller().privileged && (*perms)[0].dom != (*node)->perms[0].dom) return EPERM;
     std::string value = (*node)->value;
+    Perms old = (*node)->perms;
     Status s = r.tree().put(*path, value, *perms);
     if (!s) return s.error().code;
-    if (!r.tx) fire_changed(r.ctx, *path, *perms);
+    // Xen fires with the old permissions too: a watcher losing access
+    // learns of it.
+    changed(r, *path, false, &old);
     r.ok();
     return 0;
 }

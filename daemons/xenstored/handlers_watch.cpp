@@ -17,13 +17,16 @@ std::size_t strip_for(const Request& r, std::string_view raw) {
 
 }  // namespace
 
+// Xen 4.17 takes exactly two strings (path, token) for WATCH and UNWATCH.
 int do_watch(Request& r) {
-    auto args = string_args(r.msg.payload, 2, true);
+    auto args = string_args(r.msg.payload, 2);
     if (!args) return EINVAL;
     std::string_view raw = (*args)[0], token = (*args)[1];
     auto path = path_arg(r, raw, true);
     if (!path) return EINVAL;
-    if (r.quota_applies() && r.conn.watches.size() >= r.ctx.quotas.watches) return E2BIG;
+    if (r.quota_applies() &&
+        r.conn.watches.size() >= (r.caller().user ? r.ctx.quotas.user_watches : r.ctx.quotas.watches))
+        return E2BIG;
     Status s = r.ctx.watches.add(&r.conn, *path, token, strip_for(r, raw));
     if (!s) return s.error().code;
     r.conn.watches.emplace_back(*path, token);
@@ -38,7 +41,7 @@ int do_watch(Request& r) {
 }
 
 int do_unwatch(Request& r) {
-    auto args = string_args(r.msg.payload, 2, true);
+    auto args = string_args(r.msg.payload, 2);
     if (!args) return EINVAL;
     auto path = path_arg(r, (*args)[0], true);
     if (!path) return EINVAL;
@@ -63,7 +66,9 @@ int do_reset_watches(Request& r) {
 
 int do_transaction_start(Request& r) {
     if (r.msg.header.tx_id != 0) return EBUSY;
-    if (r.quota_applies() && r.conn.transactions.size() >= r.ctx.quotas.transactions)
+    if (r.quota_applies() &&
+        r.conn.transactions.size() >=
+            (r.caller().user ? r.ctx.quotas.user_transactions : r.ctx.quotas.transactions))
         return ENOSPC;
     std::uint32_t id = r.conn.next_tx;
     while (id == 0 || r.conn.transactions.contains(id)) ++id;
@@ -76,23 +81,17 @@ int do_transaction_start(Request& r) {
 }
 
 int do_transaction_end(Request& r) {
-    if (!r.tx) return ENOENT;
+    // Xen checks the argument first, then whether there is a transaction.
     auto args = string_args(r.msg.payload, 1);
     if (!args || ((*args)[0] != "T" && (*args)[0] != "F")) return EINVAL;
+    if (!r.tx) return ENOENT;
     auto owned = std::move(r.conn.transactions[r.tx->id()]);
     r.conn.transactions.erase(r.tx->id());
     if ((*args)[0] == "T") {
-        Context& ctx = r.ctx;
-        auto fire = [&ctx](const std::string& p, const Perms& perms) {
-            fire_changed(ctx, p, perms);
-        };
-        auto below = [&ctx](const std::string& root) {
-            ctx.watches.fire_below(
-                root, [&](std::string_view w) { return ctx.store.find(w) != nullptr; },
-                ctx.deliver);
-        };
-        Status s = owned->commit(fire, fire, below);
+        std::vector<Transaction::Event> events;
+        Status s = owned->commit(events);
         if (!s) return s.error().code;
+        for (const Transaction::Event& e : events) fire_changed(r.ctx, *e.path, e.old, e.exact);
     }
     r.ok();
     return 0;

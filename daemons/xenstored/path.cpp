@@ -19,6 +19,16 @@ bool valid_chars(std::string_view s) {
     return true;
 }
 
+// The length of a leading "/local/domain/<1-5 digits>/", else 0.
+std::size_t domain_prefix_length(std::string_view path) {
+    constexpr std::string_view kPrefix = "/local/domain/";
+    if (!path.starts_with(kPrefix)) return 0;
+    std::size_t at = kPrefix.size(), digits = 0;
+    while (at < path.size() && digits < 5 && path[at] >= '0' && path[at] <= '9') ++at, ++digits;
+    if (digits == 0 || at >= path.size() || path[at] != '/') return 0;
+    return at + 1;
+}
+
 Error invalid(std::string_view why) { return make_error(std::string(why), EINVAL); }
 
 }  // namespace
@@ -30,7 +40,7 @@ Result<std::string> canonical_path(DomainId dom, std::string_view raw, bool allo
     if (!valid_chars(raw)) return invalid("invalid character in path");
     if (raw[0] == '@') {
         if (!allow_special) return invalid("special path not allowed here");
-        if (raw.size() > XENSTORE_ABS_PATH_MAX) return invalid("path too long");
+        if (raw.size() > XENSTORE_REL_PATH_MAX) return invalid("path too long");
         return std::string(raw);
     }
     std::string path;
@@ -40,7 +50,10 @@ Result<std::string> canonical_path(DomainId dom, std::string_view raw, bool allo
         if (raw.size() > XENSTORE_REL_PATH_MAX) return invalid("relative path too long");
         path = cat(domain_path(dom), "/", raw);
     }
-    if (path.size() > XENSTORE_ABS_PATH_MAX) return invalid("path too long");
+    // Xen 4.17 (is_valid_nodename): what follows "/local/domain/<id>/", or
+    // the whole path elsewhere, is at most XENSTORE_REL_PATH_MAX bytes.
+    if (path.size() - domain_prefix_length(path) > XENSTORE_REL_PATH_MAX)
+        return invalid("path too long");
     if (path.size() > 1 && path.back() == '/') return invalid("trailing slash");
     if (path.find("//") != std::string::npos) return invalid("doubled slash");
     return path;

@@ -31,6 +31,10 @@ struct Caller {
     bool privileged = false;
     DomainId target = 0;  // SET_TARGET: acts for this domain too
     bool has_target = false;
+    // A local socket client that is not root: dom0's rights, but held to the
+    // user quotas (quota-user-*), counted per uid.
+    bool user = false;
+    std::uint32_t uid = 0;
 };
 
 // The bits `who` holds on a node with `perms`.

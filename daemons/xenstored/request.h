@@ -19,7 +19,8 @@ struct Request {
 
     Tree& tree() { return tx ? static_cast<Tree&>(*tx) : ctx.store; }
     const Caller& caller() const { return conn.caller; }
-    bool quota_applies() const { return !conn.caller.privileged; }
+    // Guests and local users other than root are held to quotas.
+    bool quota_applies() const { return !conn.caller.privileged || conn.caller.user; }
 
     void reply(std::string_view payload) {
         xs_append(conn.out, msg.header.type, msg.header.req_id, msg.header.tx_id, payload);
@@ -27,6 +28,14 @@ struct Request {
     void ok() { reply(std::string_view("OK", 3)); }
     void error(int err) { xs_append_error(conn.out, msg.header.req_id, msg.header.tx_id, err); }
 };
+
+// A change of `path` by this request: fired now outside a transaction,
+// recorded for the commit inside one (Xen's queue_watches).
+inline void changed(Request& r, const std::string& path, bool exact = false,
+                    const Perms* old = nullptr) {
+    if (r.tx) r.tx->queue_event(path, exact);
+    else fire_changed(r.ctx, path, old, exact);
+}
 
 // The payload's NUL-terminated strings, exactly `n` of them (more when
 // `at_least`); EINVAL otherwise. Xen requires every string argument to be

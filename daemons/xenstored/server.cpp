@@ -24,6 +24,10 @@ using namespace std::chrono_literals;
 constexpr std::size_t kReadChunk = 64 * 1024;
 // A refused peer that never sends a request is dropped after this.
 constexpr auto kRefusedGrace = 5s;
+// A connection with this much output unsent is not read or served.
+constexpr std::size_t kPauseOutput = 64 * 1024;
+// Rounds of serve-then-write for one readiness event before others' turn.
+constexpr int kServeRounds = 8;
 
 }  // namespace
 
@@ -36,9 +40,10 @@ Server::Server(const Config& config, EventLoop& loop, Store& store, const PrivDb
       privdb_(privdb),
       rings_(std::move(rings)),
       ctx_{store, watches_, config.quotas, *this,
-           [this](const Watch& w, std::string_view p, const Perms* perms) {
+           [this](const Watch& w, std::string_view p, const EventPerms& perms) {
                queue_event(w, p, perms);
-           }} {
+           }},
+      hook_(CommitHook::from_environment()) {
     auto set = privdb_.names().set_of({"xvm_control", "virt_manage"});
     if (set) required_ = *set;
     if (!config_.trace_file.empty()) {
@@ -95,6 +100,7 @@ Connection& Server::adopt_socket(UniqueFd fd, bool read_only, const std::string&
     cl.fd = std::move(fd);
     cl.conn.label = label;
     std::uint64_t id = cl.conn.id;
+    cl.armed = EPOLLIN;
     Status s = loop_.add_fd(cl.fd.get(), EPOLLIN,
                             [this, id](std::uint32_t ev) { return on_socket_event(id, ev); });
     if (!s) {
@@ -111,6 +117,9 @@ Connection& Server::adopt_socket(UniqueFd fd, bool read_only, const std::string&
 void Server::on_peer(UniqueFd fd, const PeerCred& peer, bool read_only, bool admitted) {
     std::string label = cat(read_only ? "socket_ro" : "socket", " uid ", peer.uid, " pid ", peer.pid);
     Connection& conn = adopt_socket(std::move(fd), read_only, label);
+    // Not root: dom0's rights under the user quotas.
+    conn.caller.user = peer.uid != 0;
+    conn.caller.uid = peer.uid;
     if (admitted) return;
     Client* cl = find(conn.id);
     cl->refused = true;
@@ -132,8 +141,10 @@ Status Server::on_socket_event(std::uint64_t id, std::uint32_t events) {
             return {};
         }
     }
-    if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-        bool eof = false;
+    bool eof = false;
+    // A connection whose output is full is not read: its requests wait in
+    // the socket, and the kernel's buffer pushes back on the client.
+    if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && !output_full(cl->conn)) {
         // Bounded: a few chunks per pass, then others get their turn. Read
         // into one scratch buffer: growing `in` first would zero-fill it.
         static char chunk[kReadChunk];
@@ -144,20 +155,48 @@ Status Server::on_socket_event(std::uint64_t id, std::uint32_t events) {
             if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) eof = true;
             break;
         }
-        process_input(*cl);
-        if (eof) close_client(id, "");
     }
+    serve_buffered(*cl);
+    if (eof) close_client(id, "");
     finish_pass();
     return {};
 }
 
-// Serves every complete request in the input buffer. Broken framing drops
-// the connection; guests are limited to quota-outstanding requests per
-// pass so one busy guest cannot starve the rest.
+// Serves what is buffered; when the output fills, writes what the client
+// has room for and goes on, so a client that reads is never stalled with
+// requests already buffered and nothing to wake us.
+void Server::serve_buffered(Client& cl) {
+    for (int round = 0; round < kServeRounds; ++round) {
+        process_input(cl);
+        if (cl.conn.closing || !output_full(cl.conn)) break;
+        if (!write_socket(cl)) return;
+        if (output_full(cl.conn)) break;  // not reading: wait for EPOLLOUT
+    }
+    if (!cl.conn.closing) update_interest(cl);
+}
+
+bool Server::output_full(const Connection& conn) const {
+    return conn.pending_output() >= std::min(kPauseOutput, config_.quotas.output_bytes);
+}
+
+void Server::update_interest(Client& cl) {
+    if (cl.is_ring || !cl.fd) return;
+    std::uint32_t want = (output_full(cl.conn) ? 0u : std::uint32_t(EPOLLIN)) |
+                         (cl.conn.pending_output() > 0 ? std::uint32_t(EPOLLOUT) : 0u);
+    if (want == cl.armed) return;
+    cl.armed = want;
+    Status s = loop_.modify_fd(cl.fd.get(), want);
+    if (!s) log_error(s.error());
+}
+
+// Serves every complete request in the input buffer, until the output is
+// full. Broken framing drops the connection; guests are limited to
+// quota-outstanding requests per pass so one busy guest cannot starve the
+// rest.
 void Server::process_input(Client& cl) {
     Connection& conn = cl.conn;
     std::size_t off = 0, served = 0;
-    while (!conn.closing) {
+    while (!conn.closing && !output_full(conn)) {
         auto parsed = xs_parse(std::span<const char>(conn.in.data() + off, conn.in.size() - off));
         if (!parsed) {
             log_warnx(cat(conn.label, ": ", parsed.error().message, "; disconnecting"));
@@ -173,7 +212,10 @@ void Server::process_input(Client& cl) {
             break;
         }
         if (trace_) trace(conn, msg);
+        touched_.clear();
+        std::size_t mark = conn.out.size();
         dispatch(ctx_, conn, msg);
+        if (store_.pending()) commit_request(conn, msg, mark);
         off += msg.wire_size();
         mark_dirty(conn);
         if (!conn.caller.privileged && ++served >= config_.quotas.outstanding) break;
@@ -181,17 +223,77 @@ void Server::process_input(Client& cl) {
     conn.in.erase(0, off);
 }
 
+// Commits what one request changed. On failure the store is already rolled
+// back; the request's reply and the events it queued are taken back and it
+// is answered with the failure (ENOSPC for a full disk).
+void Server::commit_request(Connection& conn, const XsMessage& msg, std::size_t mark) {
+    Status s = hook_ ? hook_->before_commit() : Status();
+    if (s) s = store_.commit();
+    else store_.rollback();
+    if (s) {
+        if (failed_commits_ > 0)
+            log_info(cat("store commits succeed again after ", failed_commits_, " failed"));
+        failed_commits_ = 0;
+        return;
+    }
+    if (failed_commits_++ == 0)
+        log_error(s.error().context(cat("cannot commit the store (", conn.label, " ",
+                                        xs_type_name(msg.header.type), "); the request is "
+                                        "answered with an error and serving goes on; further "
+                                        "failures are not logged until a commit succeeds")));
+    for (auto& [id, size] : touched_)
+        if (Client* c = find(id); c && c->conn.out.size() >= size) c->conn.out.resize(size);
+    touched_.clear();
+    conn.out.resize(mark);
+    int code = s.error().code == ENOSPC ? ENOSPC : EIO;
+    xs_append_error(conn.out, msg.header.req_id, msg.header.tx_id, code);
+    reconcile_domains();
+}
+
 void Server::mark_dirty(Connection& conn) {
     if (dirty_.empty() || dirty_.back() != conn.id) dirty_.push_back(conn.id);
 }
 
+namespace {
+
+// Xen's watch_permitted(): the old permissions, the node's or its parent's.
+bool may_see(const Caller& caller, const EventPerms& p) {
+    if (!p.old && !p.node && !p.parent) return true;
+    for (const Perms* perms : {p.old, p.node, p.parent})
+        if (perms && (perms_for(caller, *perms) & kPermRead)) return true;
+    return false;
+}
+
+}  // namespace
+
 // The watch event path, permission filter and output bound.
-void Server::queue_event(const Watch& w, std::string_view path, const Perms* perms) {
+void Server::queue_event(const Watch& w, std::string_view path, const EventPerms& perms) {
     Connection& conn = *w.conn;
     if (conn.closing) return;
-    if (perms && !(perms_for(conn.caller, *perms) & kPermRead)) return;
+    if (!may_see(conn.caller, perms)) return;
     if (w.strip && path.size() > w.strip) path.remove_prefix(w.strip);
-    std::size_t at = conn.out.size();
+    std::size_t size = sizeof(xsd_sockmsg) + path.size() + w.token.size() + 2;
+    Client* cl = find(conn.id);
+    if (conn.pending_output() + size > config_.quotas.output_bytes) {
+        if (cl && cl->is_ring) {
+            // A guest cannot be dropped and reconnected: it loses events
+            // until it reads its ring again.
+            if (cl->dropped++ == 0)
+                log_warnx(cat(conn.label, ": more than ", config_.quotas.output_bytes,
+                              " bytes of output unread (quota-output-bytes); dropping its watch "
+                              "events until it reads its ring"));
+            return;
+        }
+        log_warnx(cat(conn.label, ": more than ", config_.quotas.output_bytes,
+                      " bytes of output unread (quota-output-bytes); disconnecting"));
+        conn.out.clear();
+        conn.out_sent = 0;
+        close_client(conn.id, "");
+        return;
+    }
+    if (std::none_of(touched_.begin(), touched_.end(),
+                     [&](const auto& t) { return t.first == conn.id; }))
+        touched_.emplace_back(conn.id, conn.out.size());
     xsd_sockmsg h{XS_WATCH_EVENT, 0, 0,
                   static_cast<std::uint32_t>(path.size() + w.token.size() + 2)};
     conn.out.append(reinterpret_cast<const char*>(&h), sizeof h);
@@ -199,27 +301,18 @@ void Server::queue_event(const Watch& w, std::string_view path, const Perms* per
     conn.out += '\0';
     conn.out.append(w.token);
     conn.out += '\0';
-    (void)at;
     mark_dirty(conn);
-    if (conn.pending_output() > config_.quotas.output_bytes) {
-        log_warnx(cat(conn.label, ": more than ", config_.quotas.output_bytes,
-                      " bytes of output unread (quota-output-bytes); disconnecting"));
-        conn.out.clear();
-        conn.out_sent = 0;
-        close_client(conn.id, "");
-    }
 }
 
 // Commit first, then write: no reply or event leaves before its change is
-// in the tdb. A failed commit means memory and tdb disagree; the only safe
-// course is to exit and let the restarter start over from the tdb (no
-// client has seen the lost changes).
+// in the tdb. Requests commit as they are served (commit_request); this
+// catches changes made outside a request.
 void Server::finish_pass() {
-    Status c = store_.commit();
-    if (!c) {
-        log_error(c.error().context("cannot commit the store; exiting"));
-        std::_Exit(1);
+    if (store_.pending()) {
+        Status c = store_.commit();  // rolled back on failure
+        if (!c) log_error(c.error().context("cannot commit the store"));
     }
+    touched_.clear();
     std::vector<std::uint64_t> dirty;
     dirty.swap(dirty_);
     std::sort(dirty.begin(), dirty.end());
@@ -264,17 +357,14 @@ bool Server::write_socket(Client& cl) {
     }
     if (conn.pending_output() == 0) {
         conn.out.clear();
+        // Give back a buffer a burst of events grew (it stays bounded anyway).
+        if (conn.out.capacity() > kPauseOutput) conn.out.shrink_to_fit();
         conn.out_sent = 0;
-    } else if (conn.out_sent > (1u << 20)) {
+    } else if (conn.out_sent > kPauseOutput) {
         conn.out.erase(0, conn.out_sent);
         conn.out_sent = 0;
     }
-    bool want = conn.pending_output() > 0;
-    if (want != cl.want_out) {
-        cl.want_out = want;
-        Status s = loop_.modify_fd(cl.fd.get(), EPOLLIN | (want ? EPOLLOUT : 0u));
-        if (!s) log_error(s.error());
-    }
+    if (!conn.closing) update_interest(cl);
     return true;
 }
 

@@ -6,7 +6,19 @@
 // that lets pipelined clients run far faster than one request per poll.
 //
 // Invariant: nothing a request changed is visible to any client (reply or
-// watch event) before Store::commit() has put it in the tdb.
+// watch event) before Store::commit() has put it in the tdb. Each request
+// that changed the store is committed before the next is served; a commit
+// that fails (a full disk) rolls the store back, takes back that request's
+// reply and the events it queued, answers it ENOSPC and serving goes on.
+//
+// Output is bounded per connection (Xen stops reading a domain whose
+// responses are outstanding): a connection with more than
+// min(64 KiB, quota-output-bytes) unsent is not read or served until it
+// drains, so its own replies cannot grow without bound. Watch events are
+// not the connection's doing and cannot wait: past quota-output-bytes a
+// socket client is dropped (one log line), and a guest, which cannot
+// reconnect, loses the events (one log line per episode) while its
+// requests wait for it to consume its ring.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +28,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "daemons/xenstored/commit_hook.h"
 #include "daemons/xenstored/config.h"
 #include "daemons/xenstored/connection.h"
 #include "daemons/xenstored/dispatch.h"
@@ -39,6 +52,9 @@ public:
     Status serve(UniqueFd socket_rw, UniqueFd socket_ro);
     // Reconnects the rings of domains introduced before a restart.
     void reconnect_domains();
+    // Serves dom0's own kernel over `ring` (RingBackend::connect_local_kernel,
+    // mapped before the privilege drop) as a privileged dom0 connection.
+    Status serve_kernel_ring(RingEndpoint ring);
 
     // Services
     Status introduce(DomainId dom, std::uint64_t mfn, std::uint32_t port) override;
@@ -60,7 +76,8 @@ private:
         RingEndpoint ring;      // ring clients (page + channel)
         bool is_ring = false;
         bool refused = false;   // failed the peer check
-        bool want_out = false;  // EPOLLOUT armed
+        std::uint32_t armed = 0;      // epoll events asked for
+        std::uint64_t dropped = 0;    // guest: watch events dropped in this episode
         EventLoop::TimerId timer = 0;
     };
     struct DomainEntry {
@@ -79,15 +96,22 @@ private:
     Status watch_domain_events();
     Status on_domain_event();
     void process_input(Client& cl);
+    void serve_buffered(Client& cl);
+    void commit_request(Connection& conn, const XsMessage& msg, std::size_t mark);
+    void reconcile_domains();
+    bool output_full(const Connection& conn) const;
+    void update_interest(Client& cl);
     bool write_socket(Client& cl);
     void write_ring(Client& cl);
     void finish_pass();
     void mark_dirty(Connection& conn);
-    void queue_event(const Watch& w, std::string_view path, const Perms* perms);
+    void queue_event(const Watch& w, std::string_view path, const EventPerms& perms);
     void close_client(std::uint64_t id, std::string_view why);
     Client* find(std::uint64_t id);
     Client& add_client(bool read_only);
     Result<std::uint64_t> connect_ring(DomainId dom, const DomainEntry& entry);
+    void reconnect_domain(DomainId dom, const std::string& record);
+    Result<std::uint64_t> add_ring_client(RingEndpoint ring, Caller caller, std::string label);
     Status persist_domain(DomainId dom);
     void trace(const Connection& conn, const XsMessage& msg);
 
@@ -107,6 +131,11 @@ private:
     std::vector<std::uint64_t> doomed_;
     std::uint64_t next_id_ = 1;
     bool trace_ = false;
+    // While a modifying request is served: each connection its events went
+    // to, with the size its output had before (to take them back).
+    std::vector<std::pair<std::uint64_t, std::size_t>> touched_;
+    std::unique_ptr<CommitHook> hook_;
+    std::uint64_t failed_commits_ = 0;  // in a row; logged on the first and on recovery
     UniqueFd trace_fd_;
 };
 

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -133,27 +134,60 @@ Status TdbFile::begin() {
 Status TdbFile::store(std::string_view key, std::string_view value) {
     Status s = begin();
     if (!s) return s;
-    if (tdb_store(tdb_, datum(key), datum(value), TDB_REPLACE) != 0)
+    if (tdb_store(tdb_, datum(key), datum(value), TDB_REPLACE) != 0) {
+        failed_ = errno == ENOSPC || file_system_full() ? ENOSPC : EIO;
         return make_error(cat("store ", path_, ": cannot write ", key, ": ", tdb_errorstr(tdb_)),
-                          EIO);
+                          failed_);
+    }
     return {};
 }
 
 Status TdbFile::remove(std::string_view key) {
     Status s = begin();
     if (!s) return s;
-    if (tdb_delete(tdb_, datum(key)) != 0 && tdb_error(tdb_) != TDB_ERR_NOEXIST)
+    if (tdb_delete(tdb_, datum(key)) != 0 && tdb_error(tdb_) != TDB_ERR_NOEXIST) {
+        failed_ = errno == ENOSPC || file_system_full() ? ENOSPC : EIO;
         return make_error(cat("store ", path_, ": cannot delete ", key, ": ",
-                              tdb_errorstr(tdb_)), EIO);
+                              tdb_errorstr(tdb_)), failed_);
+    }
     return {};
 }
 
 Status TdbFile::commit() {
     if (!in_transaction_) return {};
+    if (failed_) {
+        int code = failed_;
+        cancel();
+        return make_error(cat("store ", path_, ": a change of this batch could not be written: ",
+                              std::strerror(code)),
+                          code);
+    }
+    errno = 0;
+    if (tdb_transaction_commit(tdb_) != 0) {
+        int code = errno == ENOSPC || file_system_full() ? ENOSPC : EIO;
+        std::string why = code == ENOSPC ? std::strerror(ENOSPC) : tdb_errorstr(tdb_);
+        // tdb cancels a transaction whose commit failed; the file keeps the
+        // previous commit.
+        in_transaction_ = false;
+        return make_error(cat("store ", path_, ": commit failed: ", why), code);
+    }
     in_transaction_ = false;
-    if (tdb_transaction_commit(tdb_) != 0)
-        return make_error(cat("store ", path_, ": commit failed: ", tdb_errorstr(tdb_)), EIO);
     return {};
+}
+
+// tdb reports a failed write as TDB_ERR_IO and its clean-up may have
+// replaced errno: ask the file system whether it is out of room.
+bool TdbFile::file_system_full() const {
+    struct statvfs vfs {};
+    if (::fstatvfs(tdb_fd(tdb_), &vfs) < 0) return false;
+    return vfs.f_bavail * vfs.f_frsize < (1u << 20) || vfs.f_favail == 0;
+}
+
+void TdbFile::cancel() {
+    failed_ = 0;
+    if (!in_transaction_) return;
+    in_transaction_ = false;
+    (void)tdb_transaction_cancel(tdb_);  // fails only when there is no transaction
 }
 
 }  // namespace xvm::xs

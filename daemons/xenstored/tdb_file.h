@@ -55,16 +55,23 @@ public:
 
     Status store(std::string_view key, std::string_view value);
     Status remove(std::string_view key);
-    // Makes every change since the last commit durable (atomically).
+    // Makes every change since the last commit durable (atomically). Fails
+    // - with nothing of the batch in the file - when the batch cannot be
+    // written (ENOSPC for a full file system) or an earlier store/remove of
+    // the batch failed.
     Status commit();
+    // Drops every change since the last commit.
+    void cancel();
     bool pending() const { return in_transaction_; }
     int fd() const;
 
 private:
     Status begin();
+    bool file_system_full() const;
     TDB_CONTEXT* tdb_ = nullptr;
     std::string path_;
     bool in_transaction_ = false;
+    int failed_ = 0;  // errno of a store/remove that failed in this batch
 };
 
 }  // namespace xvm::xs

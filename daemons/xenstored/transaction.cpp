@@ -7,18 +7,22 @@
 
 namespace xvm::xs {
 
-// The first read of a node takes a private copy, so later reads see the
-// same value whatever happens outside (snapshot isolation). A node that
-// changed after the transaction began was not in its snapshot: the
-// transaction is then doomed to EAGAIN, as if the conflict came later.
+// The first access of a node takes a private copy of it as it is then
+// (Xen 4.17's access_node(): not a snapshot of when the transaction
+// began), so later reads see the same value whatever happens outside;
+// the commit fails with EAGAIN if it changed after that first access.
 const Node* Transaction::get(std::string_view path) {
     auto it = overlay_.find(path);
     if (it != overlay_.end()) return it->second.node ? &*it->second.node : nullptr;
     const Node* committed = store_.find(path);
-    if (committed && committed->gen > start_gen_) doomed_ = true;
     seen_.emplace(std::string(path), committed ? committed->gen : 0);
-    Entry& e = overlay_[std::string(path)];
-    if (committed) e.node = *committed;
+    auto [at, inserted] = overlay_.try_emplace(std::string(path));
+    Entry& e = at->second;
+    order_.push_back(&at->first);
+    if (committed) {
+        e.node = *committed;
+        e.first_perms = committed->perms;
+    }
     return e.node ? &*e.node : nullptr;
 }
 
@@ -39,9 +43,12 @@ Status Transaction::put(const std::string& path, std::string_view value, const P
     Entry* parent = path == "/" ? nullptr : entry_for_write(std::string(parent_of(path)));
     if (!parent) return make_error(cat("no parent for ", path), ENOENT);
     parent->node->children.emplace_back(base_name(path));
-    Entry& e = overlay_[path];
+    auto [at, inserted] = overlay_.try_emplace(path);
+    if (inserted) order_.push_back(&at->first);
+    Entry& e = at->second;
     e.node = Node{std::string(value), perms, {}, 0};
     e.modified = true;
+    if (!e.first_perms) e.first_perms = perms;
     if (!perms.empty()) created_[perms[0].dom]++;
     return {};
 }
@@ -82,23 +89,33 @@ bool Transaction::conflicts() const {
     return false;
 }
 
-Status Transaction::commit(const RemovedFn& changed, const RemovedFn& removed,
-                           const std::function<void(const std::string&)>& removing) {
+void Transaction::queue_event(const std::string& path, bool exact) {
+    auto it = overlay_.find(path);
+    if (it == overlay_.end()) return;  // never accessed: nothing changed
+    Entry& e = it->second;
+    e.exact = e.fire ? (e.exact && exact) : exact;
+    e.fire = true;
+}
+
+Status Transaction::commit(std::vector<Event>& events) {
     if (conflicts()) return make_error("transaction conflict", EAGAIN);
     for (auto& [path, e] : overlay_) {
         if (!e.modified) continue;
         if (!e.node) {
             // Below an already removed node it is gone with its ancestor.
             if (store_.find(path)) {
-                if (removing) removing(path);
-                Status s = store_.remove(path, removed);
+                Status s = store_.remove(path, nullptr);
                 if (!s) return s;
             }
             continue;
         }
         Status s = store_.put(path, e.node->value, e.node->perms);
         if (!s) return s;
-        if (changed) changed(path, e.node->perms);
+    }
+    events.clear();
+    for (const std::string* path : order_) {
+        const Entry& e = overlay_.find(*path)->second;
+        if (e.fire) events.push_back(Event{path, e.exact, e.first_perms ? &*e.first_perms : nullptr});
     }
     return {};
 }

@@ -3,8 +3,11 @@
 // go to a copy-on-write overlay. Commit fails with EAGAIN when any node the
 // transaction read or changed has a different generation in the store
 // (someone else changed it meanwhile); otherwise the overlay is applied in
-// path order, so parents are created before their children, and each
-// changed or removed node is reported for watches.
+// path order, so parents are created before their children. Watch events
+// are not fired inside a transaction: like Xen's queue_watches() they are
+// recorded per node (once, "exact" unless any change of the node was a
+// plain one) and fired at commit in the order the nodes were first
+// accessed, with the permissions each node had when first accessed.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "daemons/xenstored/store.h"
 
@@ -33,16 +37,27 @@ public:
     // Nodes created here, per owner (the node quota counts them).
     std::uint32_t created_by(DomainId dom) const;
 
-    // EAGAIN on conflict (nothing applied); `changed` reports every node
-    // written (perms = its new permissions) and `removed` every node removed.
-    // `removing` is told each removal root before it goes.
-    Status commit(const RemovedFn& changed, const RemovedFn& removed,
-                  const std::function<void(const std::string&)>& removing);
+    // Records a watch event for `path` (which this transaction accessed),
+    // to be fired at commit.
+    void queue_event(const std::string& path, bool exact);
+
+    // One recorded event: fired by the caller once commit() succeeded.
+    struct Event {
+        const std::string* path;
+        bool exact;
+        const Perms* old;  // the node's permissions when first accessed, or null
+    };
+    // EAGAIN on conflict (nothing applied). On success `events` lists the
+    // recorded watch events (pointing into this transaction).
+    Status commit(std::vector<Event>& events);
 
 private:
     struct Entry {
         std::optional<Node> node;  // nullopt: removed in this transaction
         bool modified = false;     // value or permissions written here
+        bool fire = false;         // a watch event is recorded for it
+        bool exact = true;
+        std::optional<Perms> first_perms;  // when first accessed (or created)
     };
     Entry* entry_for_write(const std::string& path);
     void remove_entry(const std::string& path, const RemovedFn& removed);
@@ -53,6 +68,7 @@ private:
     std::uint64_t start_gen_;  // the store's generation when we began
     bool doomed_ = false;
     std::map<std::string, Entry, std::less<>> overlay_;
+    std::vector<const std::string*> order_;  // overlay keys, first access first
     std::unordered_map<std::string, std::uint64_t, StringHash, std::equal_to<>> seen_;
     std::unordered_map<DomainId, std::uint32_t> created_;
 };

@@ -1,5 +1,7 @@
 #include "daemons/xenstored/watch.h"
 
+#include <algorithm>
+
 #include "lib/base/format.h"
 #include "daemons/xenstored/path.h"
 
@@ -11,7 +13,7 @@ Status WatchTable::add(Connection* conn, const std::string& path, std::string_vi
     for (auto it = first; it != last; ++it)
         if (it->second.conn == conn && it->second.token == token)
             return make_error(cat("watch ", path, " exists"), EEXIST);
-    by_path_.emplace(path, Watch{conn, std::string(token), strip});
+    by_path_.emplace(path, Watch{conn, std::string(token), strip, next_seq_++});
     return {};
 }
 
@@ -31,27 +33,36 @@ void WatchTable::remove_all(Connection* conn,
     for (const auto& [path, token] : watches) (void)remove(conn, path, token);
 }
 
-void WatchTable::fire(std::string_view path, const Perms* perms, const Deliver& deliver) const {
+void WatchTable::fire(std::string_view path, const EventPerms& perms,
+                      const Deliver& deliver) const {
     if (by_path_.empty()) return;
-    // Special events match only watches on exactly that name.
+    // Special events match only watches on exactly that name. Matches are
+    // delivered in registration order, as Xen walks each connection's
+    // watch list (a connection watching both /a and /a/b sees them so).
+    std::vector<const Watch*> hits;
     std::string_view at = path;
     while (true) {
         auto [first, last] = by_path_.equal_range(at);
-        for (auto it = first; it != last; ++it) deliver(it->second, path, perms);
+        for (auto it = first; it != last; ++it) hits.push_back(&it->second);
         if (at == "/" || is_special(at)) break;
         at = parent_of(at);
     }
+    if (hits.size() > 1)
+        std::sort(hits.begin(), hits.end(),
+                  [](const Watch* a, const Watch* b) { return a->seq < b->seq; });
+    for (const Watch* w : hits) deliver(*w, path, perms);
 }
 
-void WatchTable::fire_below(std::string_view root,
-                            const std::function<bool(std::string_view)>& existed,
+void WatchTable::fire_exact(std::string_view path, const EventPerms& perms,
                             const Deliver& deliver) const {
-    if (root == "/") root = "";  // every absolute path is below the root
-    for (const auto& [path, w] : by_path_) {
-        if (path.size() <= root.size() || !path.starts_with(root) || path[root.size()] != '/')
-            continue;
-        if (!existed(path)) deliver(w, path, nullptr);
-    }
+    if (by_path_.empty()) return;
+    std::vector<const Watch*> hits;
+    auto [first, last] = by_path_.equal_range(path);
+    for (auto it = first; it != last; ++it) hits.push_back(&it->second);
+    if (hits.size() > 1)
+        std::sort(hits.begin(), hits.end(),
+                  [](const Watch* a, const Watch* b) { return a->seq < b->seq; });
+    for (const Watch* w : hits) deliver(*w, path, perms);
 }
 
 }  // namespace xvm::xs

@@ -1,6 +1,14 @@
-// The watch table. A watch fires for a change of its path or any path
-// below it, with the changed path as the event path; when a removal takes
-// away an ancestor of a watched path, the watch fires with its own path.
+// The watch table, with Xen 4.17's firing rules (Xen's tools/xenstore/
+// xenstored_watch.c fire_watches, xenstored_core.c delnode_sub):
+//  - a change of a node fires every watch on that path or an ancestor of
+//    it, with the changed path as the event path (fire);
+//  - a removal fires like a change for the removed subtree's root, and
+//    for every node removed below it only the watches on exactly that
+//    node (fire_exact) - one event per watch, not one per removed node;
+//  - a watch below a removed node whose own node never existed does not
+//    fire;
+//  - implicitly created parents fire nothing of their own: the write fires
+//    for the path written, which every ancestor watch sees.
 // Watches are found by walking the event path's ancestors, so firing costs
 // the path's depth, not the number of watches. Permission filtering and
 // queueing are the caller's (the Deliver function), keeping this table
@@ -12,6 +20,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "daemons/xenstored/perms.h"
 #include "lib/base/result.h"
@@ -25,11 +34,20 @@ struct Watch {
     Connection* conn;
     std::string token;
     std::size_t strip;  // leading bytes dropped from event paths (relative watches)
+    std::uint64_t seq = 0;  // registration order: a connection's events come in it (Xen's list)
 };
 
-// `perms` are the changed node's; nullptr when the node is unknown (a
-// watched path below a removed node).
-using Deliver = std::function<void(const Watch& w, std::string_view path, const Perms* perms)>;
+// What decides whether a watcher may see an event (Xen's watch_permitted):
+// it may when it can read the node's permissions before the change, the
+// node as it is now, or its parent - a readable parent lists the name
+// anyway. All null: a special event without recorded permissions.
+struct EventPerms {
+    const Perms* old = nullptr;
+    const Perms* node = nullptr;
+    const Perms* parent = nullptr;
+};
+
+using Deliver = std::function<void(const Watch& w, std::string_view path, const EventPerms& perms)>;
 
 class WatchTable {
 public:
@@ -42,16 +60,15 @@ public:
                     const std::vector<std::pair<std::string, std::string>>& watches);
 
     // Fires every watch on `path` or above it.
-    void fire(std::string_view path, const Perms* perms, const Deliver& deliver) const;
-    // After removing `root`: fires watches strictly below it whose own node
-    // did not exist (existing ones fired through fire() as they went).
-    void fire_below(std::string_view root, const std::function<bool(std::string_view)>& existed,
-                    const Deliver& deliver) const;
+    void fire(std::string_view path, const EventPerms& perms, const Deliver& deliver) const;
+    // Fires only the watches on exactly `path`.
+    void fire_exact(std::string_view path, const EventPerms& perms, const Deliver& deliver) const;
 
     std::size_t size() const { return by_path_.size(); }
 
 private:
     std::unordered_multimap<std::string, Watch, StringHash, std::equal_to<>> by_path_;
+    std::uint64_t next_seq_ = 1;
 };
 
 }  // namespace xvm::xs

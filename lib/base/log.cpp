@@ -26,6 +26,21 @@ std::string timestamp() {
     return buf;
 }
 
+// Control characters in a message (a guest's CONTROL print, a peer's
+// request) are written escaped, so no one can forge a log line, move the
+// cursor of whoever reads the log, or hide text: \n, \t, \\ and \xNN.
+void append_escaped(std::string& line, std::string_view message) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    for (char c : message) {
+        auto u = static_cast<unsigned char>(c);
+        if (c == '\\') line += "\\\\";
+        else if (c == '\n') line += "\\n";
+        else if (c == '\t') line += "\\t";
+        else if (u < 0x20 || u == 0x7f) line += {'\\', 'x', kHex[u >> 4], kHex[u & 15]};
+        else line += c;
+    }
+}
+
 void emit(std::string_view level, std::string_view message) {
     std::string line = timestamp();
     line += ' ';
@@ -34,7 +49,7 @@ void emit(std::string_view level, std::string_view message) {
     line += std::to_string(::getpid());
     line += "]: ";
     line += level;
-    line += message;
+    append_escaped(line, message);
     line += '\n';
     // A failed or short log write has nowhere better to be reported.
     (void)!::write(g_fd, line.data(), line.size());

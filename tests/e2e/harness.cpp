@@ -1,6 +1,7 @@
 #include "tests/e2e/harness.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
@@ -259,6 +260,21 @@ std::string trim_right(std::string s) {
 }
 
 }  // namespace
+
+int exit_code_as(uid_t uid, const std::function<bool()>& body) {
+    pid_t pid = ::fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        gid_t nogroup = 65534;
+        if (::setgroups(0, nullptr) || ::setresgid(nogroup, nogroup, nogroup) ||
+            ::setresuid(uid, uid, uid))
+            ::_exit(2);
+        ::_exit(body() ? 0 : 1);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
 
 std::vector<pid_t> children_of(pid_t pid) {
     std::vector<pid_t> out;

@@ -208,7 +208,7 @@ protected:
     void SetUp() override {
         SmfCli::SetUp();
         if (IsSkipped()) return;
-        ASSERT_EQ(run(XVM_SOURCE_DIR "/scripts/xvm-accounts >/dev/null"), 0);
+        ASSERT_EQ(run(XVM_SOURCE_DIR "/cmd/xvm-accounts/xvm-accounts >/dev/null"), 0);
         for (const char* m : {"filesystem-local.xml", "store.xml", "xend.xml", "console.xml"})
             ASSERT_EQ(svccfg({"import", std::string(XVM_SOURCE_DIR "/manifests/") + m}).status, 0);
         start_startd();

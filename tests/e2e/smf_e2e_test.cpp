@@ -167,7 +167,7 @@ TEST_F(StartdE2E, MarkMaintenanceAndDegraded) {
 }
 
 TEST_F(StartdE2E, MethodContextGivesExactlyTheDeclaredCapability) {
-    ASSERT_EQ(run(XVM_SOURCE_DIR "/scripts/xvm-accounts >/dev/null"), 0);
+    ASSERT_EQ(run(XVM_SOURCE_DIR "/cmd/xvm-accounts/xvm-accounts >/dev/null"), 0);
     import(service("site/priv", testsvc("daemon"), "",
                    "<method_context working_directory='/'><method_credential user='xvm' group='xvm' "
                    "privileges='basic,file_chown'/></method_context>\n"));

@@ -1,6 +1,7 @@
 #include "tests/e2e/xs_harness.h"
 
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -131,6 +132,12 @@ bool XsClient::closed_by_peer(std::chrono::milliseconds timeout) {
     return false;
 }
 
+std::size_t XsClient::readable_now() const {
+    int n = 0;
+    if (::ioctl(fd_, FIONREAD, &n) < 0) return 0;
+    return buf_.size() + static_cast<std::size_t>(n);
+}
+
 std::string XsClient::read(const std::string& path) {
     auto r = call(XS_READ, nul_join({path}));
     if (!r || r->type != XS_READ) return "<" + (r ? r->error() : std::string("no reply")) + ">";
@@ -142,12 +149,14 @@ bool XsClient::write(const std::string& path, const std::string& value, std::uin
     return r && r->type == XS_WRITE;
 }
 
-Xenstored::Xenstored(const TempRoot& root, std::vector<std::string> extra, bool new_store)
+Xenstored::Xenstored(const TempRoot& root, std::vector<std::string> extra, bool new_store,
+                     std::map<std::string, std::string> env)
     : root_(root) {
+    env["XVM_ROOT"] = root.path();
     std::vector<std::string> argv{XENSTORED_BIN, "-N"};
     if (new_store) argv.push_back("--new-store");
     argv.insert(argv.end(), extra.begin(), extra.end());
-    child_.emplace(Child::spawn(argv, {{"XVM_ROOT", root.path()}}, root / "/xenstored.log"));
+    child_.emplace(Child::spawn(argv, env, root / "/xenstored.log"));
 }
 
 std::string Xenstored::log() const { return read_file(root_ / "/xenstored.log"); }

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +38,8 @@ public:
     // The next message that is not a watch event (events are kept);
     // nullopt on EOF or timeout.
     std::optional<XsReply> reply(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    // Bytes waiting to be read on the socket right now (nothing is read).
+    std::size_t readable_now() const;
     // send + reply.
     std::optional<XsReply> call(std::uint32_t type, const std::string& payload,
                                 std::uint32_t tx = 0);
@@ -64,7 +67,8 @@ std::string nul_join(const std::vector<std::string>& parts);
 // socket accepts a connection.
 class Xenstored {
 public:
-    Xenstored(const TempRoot& root, std::vector<std::string> extra, bool new_store = true);
+    Xenstored(const TempRoot& root, std::vector<std::string> extra, bool new_store = true,
+              std::map<std::string, std::string> env = {});
     pid_t pid() const { return child_->pid(); }
     std::string socket() const { return root_ / "/var/run/xenstored/socket"; }
     std::string socket_ro() const { return root_ / "/var/run/xenstored/socket_ro"; }

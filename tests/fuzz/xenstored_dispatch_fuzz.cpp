@@ -55,8 +55,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     conns[2].caller = Caller{5, false, 0, false};
     for (Connection& c : conns) c.caller.privileged = c.caller.dom == 0;
     Context ctx{**store, watches, quotas, services,
-                [](const Watch& w, std::string_view p, const Perms* perms) {
-                    if (perms && !(perms_for(w.conn->caller, *perms) & kPermRead)) return;
+                [](const Watch& w, std::string_view p, const EventPerms& perms) {
+                    if (perms.node && !(perms_for(w.conn->caller, *perms.node) & kPermRead))
+                        return;
                     std::string ev(p);
                     ev += '\0';
                     ev += w.token;
@@ -66,11 +67,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                 }};
     std::span<const char> in(reinterpret_cast<const char*>(data), size);
     while (in.size() > 1) {
-        Connection& conn = conns[static_cast<unsigned char>(in[0]) % 3];
+        unsigned char selector = static_cast<unsigned char>(in[0]);
+        Connection& conn = conns[selector % 3];
         in = in.subspan(1);
         auto msg = xs_parse(in);
         if (!msg || !*msg) break;
         dispatch(ctx, conn, **msg);
+        // As the server does after each request; the high bit plays a
+        // failed commit, whose rollback must leave memory equal to the tdb.
+        if (selector & 0x80) (*store)->rollback();
+        else if (!(*store)->commit()) std::abort();
         if (conn.out.size() > (1u << 20)) conn.out.clear();
         in = in.subspan((*msg)->wire_size());
     }
