@@ -147,7 +147,7 @@ struct termios Terminal::modes() const {
 void ConsoleStack::SetUp() {
     SmfTest::SetUp();
     if (IsSkipped()) return;
-    ASSERT_EQ(run(XVM_SOURCE_DIR "/scripts/xvm-accounts >/dev/null"), 0);
+    ASSERT_EQ(run(XVM_SOURCE_DIR "/cmd/xvm-accounts/xvm-accounts >/dev/null"), 0);
     for (const char* m : {"filesystem-local.xml", "hvsim.xml", "store.xml", "xend.xml", "console.xml"}) {
         auto o = svccfg({"import", std::string(XVM_SOURCE_DIR "/manifests/") + m});
         ASSERT_EQ(o.status, 0) << m << ": " << o.err;
