@@ -220,7 +220,7 @@ struct Stack {
         xs->write(h + "/console/ring-ref", std::to_string(0x10000 + dom));
         // The largest limit: a bench client that is descheduled for a
         // moment must not lose output (which the daemon would discard).
-        xs->write(h + "/console/limit", "16777216");
+        xs->write(h + "/console/limit", "4194304");
         xs->write(h + "/console/type", "xenconsoled");
         xs->call(XS_INTRODUCE,
                  test::nul_join({std::to_string(dom), "0", std::to_string(info->store_port)}));

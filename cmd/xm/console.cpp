@@ -236,6 +236,12 @@ bool Client::on_frame(const cons::FrameReader::Owned& f, End& end) {
             return true;
         case cons::MsgType::kClosed: {
             auto c = cons::decode_closed(f.payload);
+            // A daemon that stops (svcadm restart) is usually back soon:
+            // wait for it as for one that was killed.
+            if (c && c->reason == cons::CloseReason::kDaemonStopping) {
+                end = End::kLost;
+                return false;
+            }
             say(c ? cat("xm console: ", c->text) : "xm console: the session ended");
             end = End::kClosed;
             return false;

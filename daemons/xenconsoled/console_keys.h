@@ -16,7 +16,9 @@ namespace xvm::console {
 
 inline constexpr std::size_t kDefaultLimit = 1024 * 1024;  // xend's console-limit 1024 KiB
 inline constexpr std::size_t kMinLimit = 4096;
-inline constexpr std::size_t kMaxLimit = 16 * 1024 * 1024;
+// Each reader of a domain (the pty and up to 16 clients) may hold this
+// much: a guest that rewrites console/limit buys at most 4 MiB per reader.
+inline constexpr std::size_t kMaxLimit = 4 * 1024 * 1024;
 
 struct ConsoleKeys {
     std::uint64_t ring_ref = 0;

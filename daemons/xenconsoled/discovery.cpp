@@ -190,9 +190,10 @@ void Server::connect_domain(GuestConsole& c) {
         }
         return;
     }
-    if ((*keys)->limit_adjusted)
-        problem(c, cat("console/limit '", raw.limit.value_or(""), "' adjusted to ", (*keys)->limit,
-                       " bytes (", kMinLimit, "..", kMaxLimit, ")"));
+    // Said when the console connects, not at every watch event after.
+    if ((*keys)->limit_adjusted && !c.connected())
+        log_warnx(cat("domain ", c.label(), ": console/limit '", raw.limit.value_or(""),
+                      "' adjusted to ", (*keys)->limit, " bytes (", kMinLimit, "..", kMaxLimit, ")"));
     bool was_connected = c.connected();
     auto tty = c.connect(**keys);
     if (!tty) return problem(c, tty.error().message);

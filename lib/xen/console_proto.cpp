@@ -184,7 +184,7 @@ Result<Closed> decode_closed(std::string_view p) {
     if (p.size() < 4) return bad("CLOSED", "is too short");
     std::uint32_t reason = get_u32(p, 0);
     if (reason < static_cast<std::uint32_t>(CloseReason::kDomainGone) ||
-        reason > static_cast<std::uint32_t>(CloseReason::kTooSlow))
+        reason > static_cast<std::uint32_t>(CloseReason::kDaemonStopping))
         return bad("CLOSED", cat("reason ", reason, " is unknown"));
     std::string_view text = p.substr(4);
     if (Status s = check_text(text, "CLOSED", "text"); !s) return std::move(s).error();

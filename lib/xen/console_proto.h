@@ -34,6 +34,8 @@
 //               output discarded because this client did not keep up).
 //     kClosed   u32 reason (CloseReason), then a line of text; the last
 //               frame of a session, after every kOutput still queued.
+//               A client that does not read its output loses some
+//               (kNotice says how much), never the session.
 //
 // One writer per domain (never two writers interleaved): the first client
 // that attaches without kAttachReadOnly is the writer; a later one is a
@@ -87,8 +89,7 @@ enum class Role : std::uint32_t { kWriter = 1, kViewer = 2 };
 
 enum class CloseReason : std::uint32_t {
     kDomainGone = 1,      // the domain was destroyed or died
-    kDaemonStopping = 2,  // xenconsoled is exiting
-    kTooSlow = 3,         // the client did not read within the daemon's budget
+    kDaemonStopping = 2,  // xenconsoled is exiting (a client may attach again)
 };
 
 // "ATTACH"; "UNKNOWN" for a type outside the table.

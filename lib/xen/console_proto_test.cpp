@@ -138,7 +138,7 @@ TEST(ConsoleProto, RoleAndClosedRoundTrip) {
     EXPECT_EQ(c->reason, CloseReason::kDomainGone);
     EXPECT_EQ(c->text, "gone");
     EXPECT_FALSE(decode_closed(u32(0) + "x"));
-    EXPECT_FALSE(decode_closed(u32(4) + "x"));
+    EXPECT_FALSE(decode_closed(u32(3) + "x"));
 }
 
 TEST(ConsoleProto, DomainRefs) {

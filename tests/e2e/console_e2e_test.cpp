@@ -117,6 +117,21 @@ TEST_F(ConsoleStack, KillDashNineWhileAttached) {
 }
 
 
+TEST_F(ConsoleStack, SvcadmRestartWhileAttached) {
+    DomId dom = boot_guest("restarted");
+    Terminal term(xm({"console", "restarted"}), env());
+    ASSERT_TRUE(term.expect("console ready")) << term.output();
+    auto old = members("system/xctl/console:default");
+    ASSERT_EQ(svcadm({"restart", "xctl/console"}).status, 0);
+    ASSERT_TRUE(eventually([&] { return runs_anew("system/xctl/console:default", old); }, 30s))
+        << console_log();
+    // Told the daemon was stopping, xm waited for it and attached again.
+    ASSERT_TRUE(term.expect("re-attached to domain " + std::to_string(dom), 40s)) << term.output();
+    term.mark();
+    term.type("echo back\r");
+    EXPECT_TRUE(term.expect("back\n")) << term.output();
+}
+
 TEST_F(ConsoleStack, XensOwnXenconsoleAttachesThroughTheStoresTty) {
     DomId dom = boot_guest("xen");
     ASSERT_TRUE(booted(dom));
