@@ -280,7 +280,10 @@ Status GuestConsole::attach(Session& s, const cons::Attach& request) {
     if (writer) writer_ = &s;
     sessions_.push_back(&s);
     if ((request.flags & cons::kAttachNoReplay) == 0) {
+        // No more than the client's buffer holds: a replay never counts as
+        // output the client failed to keep up with.
         std::string past = history_.contents();
+        if (past.size() > limit) past.erase(0, past.size() - limit);
         if (!past.empty()) s.output(past);
     }
     if (!writer && !read_only)
