@@ -215,79 +215,87 @@ void select(const std::string& fmri) {
     if (!r->walked.empty()) E.selection = r->walked.front().entity;
 }
 
-bool run_statement(const std::vector<Word>& w, const std::string& raw) {
-    if (w.empty()) return true;
+namespace {
+
+using Words = std::vector<Word>;
+constexpr std::size_t kAnyCount = ~std::size_t{0};
+
+Words operands(const Words& w) { return Words(w.begin() + 1, w.end()); }
+const std::string* operand(const Words& w, std::size_t i) { return i < w.size() ? &w[i].text : nullptr; }
+
+void unselect() {
     Engine& E = engine();
+    if (E.selection.empty()) semerr("Cannot unselect at scope level.\n");
+    else if (E.selection.find(':') != std::string::npos) E.selection = smf::service_of(E.selection);
+    else E.selection.clear();
+}
+
+// One row per subcommand: its operand count (the word after the name
+// counts) and what it does. Counts outside [min, max] are syntax errors,
+// as svccfg's grammar makes them.
+struct Subcommand {
+    std::string_view name;
+    std::size_t min, max;
+    void (*run)(const Words& w);
+};
+
+constexpr Subcommand kSubcommands[] = {
+    {"help", 0, 1, [](const Words& w) { help(w.size() > 1 ? word(w, 1) : ""); }},
+    {"import", 0, kAnyCount, do_import},
+    {"validate", 0, kAnyCount, do_validate},
+    {"export", 0, kAnyCount, do_export},
+    {"select", 1, 1, [](const Words& w) { select(word(w, 1)); }},
+    {"unselect", 0, 0, [](const Words&) { unselect(); }},
+    {"list", 0, 1, [](const Words& w) { list(operand(w, 1)); }},
+    {"add", 1, 1, [](const Words& w) { add(word(w, 1)); }},
+    {"delete", 1, 2,
+     [](const Words& w) {
+         if (w.size() == 3 && word(w, 1) != "-f") return synerr("delete");
+         delete_entity(word(w, w.size() - 1), w.size() == 3);
+     }},
+    {"listpg", 0, 1, [](const Words& w) { listprop(operand(w, 1), true); }},
+    {"listprop", 0, 1, [](const Words& w) { listprop(operand(w, 1), false); }},
+    {"addpg", 2, 3, [](const Words& w) { addpg(word(w, 1), word(w, 2), operand(w, 3)); }},
+    {"delpg", 1, 1, [](const Words& w) { delpg(word(w, 1)); }},
+    {"delprop", 1, 1, [](const Words& w) { delprop(word(w, 1)); }},
+    {"setprop", 0, kAnyCount, [](const Words& w) { setprop(operands(w)); }},
+    {"addprop", 0, kAnyCount, [](const Words& w) { setprop(operands(w)); }},
+    {"addpropvalue", 0, kAnyCount, [](const Words& w) { addpropvalue(operands(w)); }},
+    {"delpropvalue", 2, 2, [](const Words& w) { delpropvalue(word(w, 1), word(w, 2)); }},
+    {"setenv", 0, kAnyCount, [](const Words& w) { setenv_cmd(operands(w), true); }},
+    {"unsetenv", 0, kAnyCount, [](const Words& w) { setenv_cmd(operands(w), false); }},
+    {"refresh", 0, 0, [](const Words&) { refresh(); }},
+    {"describe", 0, kAnyCount, [](const Words& w) { describe(operands(w)); }},
+    {"listsnap", 0, 0, [](const Words&) { listsnap(); }},
+};
+
+// Subcommands of illumos' svccfg that act on things this system has not
+// (snapshot selection, the repository file, manifest hashes).
+constexpr std::string_view kUnsupported[] = {"apply",      "archive", "cleanup", "delhash", "editprop", "extract",
+                                             "inventory", "repository", "revert", "selectsnap", "set"};
+
+}  // namespace
+
+bool run_statement(const std::vector<Word>& w) {
+    if (w.empty()) return true;
     const std::string& cmd = word(w, 0);
     std::size_t n = w.size() - 1;
-    auto arg = [&](std::size_t i) -> const std::string* { return i < w.size() ? &w[i].text : nullptr; };
     if (cmd == "end" || cmd == "exit" || cmd == "quit") {
         if (n != 0) synerr(cmd);
         return false;
     }
-    if (cmd == "help") {
-        help(n ? word(w, 1) : "");
-    } else if (cmd == "import") {
-        do_import(w);
-    } else if (cmd == "validate") {
-        do_validate(w);
-    } else if (cmd == "export") {
-        do_export(w);
-    } else if (cmd == "select") {
-        if (n != 1) return synerr(cmd), true;
-        select(word(w, 1));
-    } else if (cmd == "unselect") {
-        if (n != 0) return synerr(cmd), true;
-        if (E.selection.empty()) semerr("Cannot unselect at scope level.\n");
-        else if (E.selection.find(':') != std::string::npos) E.selection = smf::service_of(E.selection);
-        else E.selection.clear();
-    } else if (cmd == "list") {
-        if (n > 1) return synerr(cmd), true;
-        list(arg(1));
-    } else if (cmd == "add") {
-        if (n != 1) return synerr(cmd), true;
-        add(word(w, 1));
-    } else if (cmd == "delete") {
-        bool force = n == 2 && word(w, 1) == "-f";
-        if (n != 1 + static_cast<std::size_t>(force)) return synerr(cmd), true;
-        delete_entity(word(w, n), force);
-    } else if (cmd == "listpg" || cmd == "listprop") {
-        if (n > 1) return synerr(cmd), true;
-        listprop(arg(1), cmd == "listpg");
-    } else if (cmd == "addpg") {
-        if (n != 2 && n != 3) return synerr(cmd), true;
-        addpg(word(w, 1), word(w, 2), arg(3));
-    } else if (cmd == "delpg") {
-        if (n != 1) return synerr(cmd), true;
-        delpg(word(w, 1));
-    } else if (cmd == "delprop") {
-        if (n != 1) return synerr(cmd), true;
-        delprop(word(w, 1));
-    } else if (cmd == "setprop" || cmd == "addprop") {
-        setprop(std::vector<Word>(w.begin() + 1, w.end()));
-    } else if (cmd == "addpropvalue") {
-        addpropvalue(std::vector<Word>(w.begin() + 1, w.end()));
-    } else if (cmd == "delpropvalue") {
-        if (n != 2) return synerr(cmd), true;
-        delpropvalue(word(w, 1), word(w, 2));
-    } else if (cmd == "setenv" || cmd == "unsetenv") {
-        setenv_cmd(std::vector<Word>(w.begin() + 1, w.end()), cmd == "setenv");
-    } else if (cmd == "refresh") {
-        if (n != 0) return synerr(cmd), true;
-        refresh();
-    } else if (cmd == "describe") {
-        describe(std::vector<Word>(w.begin() + 1, w.end()));
-    } else if (cmd == "listsnap") {
-        if (n != 0) return synerr(cmd), true;
-        listsnap();
-    } else if (cmd == "apply" || cmd == "archive" || cmd == "cleanup" || cmd == "delhash" || cmd == "editprop" ||
-               cmd == "extract" || cmd == "inventory" || cmd == "repository" || cmd == "revert" ||
-               cmd == "selectsnap" || cmd == "set") {
-        semerr(cat("The \"", cmd, "\" subcommand is not supported on this system.\n"));
-    } else {
-        (void)raw;
-        synerr(cmd);
+    for (const Subcommand& sub : kSubcommands) {
+        if (sub.name != cmd) continue;
+        if (n < sub.min || (sub.max != kAnyCount && n > sub.max)) synerr(cmd);
+        else sub.run(w);
+        return true;
     }
+    for (std::string_view unsupported : kUnsupported)
+        if (unsupported == cmd) {
+            semerr(cat("The \"", cmd, "\" subcommand is not supported on this system.\n"));
+            return true;
+        }
+    synerr(cmd);
     return true;
 }
 
@@ -314,12 +322,11 @@ int run_source(std::istream& in, const std::optional<std::string>& name) {
         for (const Word& w : *words)
             if (!w.quoted) depth += w.text == "(" ? 1 : w.text == ")" ? -1 : 0;
         if (depth > 0) continue;
-        std::string stmt = std::move(pending);
         pending.clear();
         if (words->empty() || words->front().text.starts_with("#")) continue;
         int at = E.lineno;
         E.lineno = start;
-        bool more = run_statement(*words, stmt);
+        bool more = run_statement(*words);
         E.lineno = at;
         if (!more) break;
     }
@@ -342,7 +349,7 @@ int run_interactive() {
             continue;
         }
         if (!words->empty() && words->front().text.starts_with("#")) continue;
-        if (!run_statement(*words, line)) break;
+        if (!run_statement(*words)) break;
     }
     return 0;
 }

@@ -43,7 +43,7 @@ void synerr(const std::string& command);
 smf::Repository& repo();
 
 // Runs one statement; false when it asked to end (end, exit, quit).
-bool run_statement(const std::vector<Word>& words, const std::string& raw);
+bool run_statement(const std::vector<Word>& words);
 // Runs a whole command source: lines of statements.
 int run_source(std::istream& in, const std::optional<std::string>& name);
 // The interactive loop (standard input is a terminal).

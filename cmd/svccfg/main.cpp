@@ -70,6 +70,6 @@ int main(int argc, char** argv) {
         synerr("");
         return 1;
     }
-    (void)run_statement(*words, cmd);
+    (void)run_statement(*words);
     return engine().status;
 }

@@ -7,22 +7,33 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <array>
 
 #include "lib/base/format.h"
 
 namespace xvm::smf {
 namespace {
 
-constexpr std::array<std::string_view, 11> kActionProps{
-    "restart",          "refresh",   "maint_on",          "maint_on_immediate", "maint_on_temporary",
-    "maint_on_immtemp", "maint_off", "degraded",          "degrade_immediate",  "restore",
-    "dodump"};
+// Every request verb the repository knows, and its kind. The restarter
+// actions (restart ... dodump) are recorded as restarter_actions/<verb>
+// timestamps for the restarter to act on (svcadm's smf_*_instance).
+struct Verb {
+    std::string_view name;
+    RequestKind kind;
+};
 
-bool is_action_prop(std::string_view verb) {
-    return std::find(kActionProps.begin(), kActionProps.end(), verb) != kActionProps.end();
-}
+constexpr Verb kVerbs[] = {
+    {"enable", RequestKind::Action},     {"enable_t", RequestKind::Action},
+    {"disable", RequestKind::Action},    {"disable_t", RequestKind::Action},
+    {"restart", RequestKind::Action},    {"refresh", RequestKind::Action},
+    {"maint_on", RequestKind::Action},   {"maint_on_immediate", RequestKind::Action},
+    {"maint_on_temporary", RequestKind::Action}, {"maint_on_immtemp", RequestKind::Action},
+    {"maint_off", RequestKind::Action},  {"degraded", RequestKind::Action},
+    {"degrade_immediate", RequestKind::Action}, {"restore", RequestKind::Action},
+    {"dodump", RequestKind::Action},     {"setprop", RequestKind::Property},
+    {"delprop", RequestKind::Property},  {"addpg", RequestKind::Property},
+    {"delpg", RequestKind::Property},    {"notify", RequestKind::Notify},
+    {"read", RequestKind::Read},
+};
 
 Status set_enabled(Repository& repo, const Request& r, bool enable, bool temporary) {
     return repo.update(r.entity, [&](PgSet& set) -> Status {
@@ -95,13 +106,8 @@ Status apply_property(Repository& repo, const Request& r) {
 }  // namespace
 
 RequestKind kind_of(std::string_view verb) {
-    if (verb == "enable" || verb == "enable_t" || verb == "disable" || verb == "disable_t" ||
-        is_action_prop(verb))
-        return RequestKind::Action;
-    if (verb == "setprop" || verb == "delprop" || verb == "addpg" || verb == "delpg")
-        return RequestKind::Property;
-    if (verb == "notify") return RequestKind::Notify;
-    if (verb == "read") return RequestKind::Read;
+    for (const Verb& v : kVerbs)
+        if (v.name == verb) return v.kind;
     return RequestKind::Unknown;
 }
 
