@@ -63,7 +63,8 @@ TempRoot::TempRoot() {
     std::string src = XVM_SOURCE_DIR "/privileges";
     int rc = run("mkdir -p '" + path_ + "/etc/security' '" + path_ + "/etc/xvm' && cp '" + src +
                  "/priv_names' '" + path_ + "/etc/security/' && cp '" + src + "/priv_groups' '" +
-                 src + "/priv_caps' '" + src + "/daemon_caps' '" + path_ + "/etc/xvm/'");
+                 src + "/priv_caps' '" + src + "/daemon_caps' '" + src + "/xctl_dirs' '" + path_ +
+                 "/etc/xvm/'");
     if (rc != 0) throw std::runtime_error("cannot populate " + path_);
 }
 
