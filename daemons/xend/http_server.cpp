@@ -141,7 +141,9 @@ struct Callbacks {
         std::shared_ptr<Exchange> ex = held(con_cls);
         if (*upload_size > 0) {
             std::size_t max = self->options_.max_body;
-            if (ex->too_large || *upload_size > max - std::min(max, ex->request.body.size()))
+            if (!ex->request.admitted)
+                ;  // a refused peer's body is read to the end and dropped
+            else if (ex->too_large || *upload_size > max - std::min(max, ex->request.body.size()))
                 ex->too_large = true;
             else
                 ex->request.body.append(upload, *upload_size);
@@ -175,8 +177,6 @@ struct Callbacks {
             r.admitted = peer->admitted;
         }
         *con_cls = new std::shared_ptr<Exchange>(ex);
-        // A refused peer is answered now; its body is never read.
-        if (!r.admitted) return hand_over(self, c, ex);
         if (const std::string* length = r.header("Content-Length")) {
             unsigned long long n = 0;
             if (std::sscanf(length->c_str(), "%llu", &n) == 1 && n > self->options_.max_body) {

@@ -8,9 +8,16 @@
 // A handler answers at once or later: it receives a Responder, and until
 // the Responder is called the connection is suspended (MHD_suspend_
 // connection) - the loop serves everyone else meanwhile. A refused peer's
-// request reaches the handler too (request.admitted false) as soon as its
-// headers are in, without its body, so that it can be told why in the
+// request reaches the handler too (request.admitted false), its body read
+// and dropped (a client answered before it finished sending would get
+// EPIPE instead of the answer), so that it can be told why in the
 // socket's own protocol; the connection is closed after the answer.
+//
+// What libmicrohttpd does with broken framing is final: a request line it
+// cannot parse closes the connection without an answer; a client that
+// half-closes in the middle of a body is noticed only at the idle timeout
+// (MHD's edge-triggered reads do not see an end of file that arrived
+// with the data).
 //
 // Bounds: request headers within MHD's per-connection memory (32 KiB),
 // bodies within Options::max_body (413 beyond, the body discarded as it
@@ -91,7 +98,7 @@ public:
         std::size_t max_body = 1 << 20;
         bool parse_form = false;  // decode urlencoded / multipart POST bodies
         unsigned max_connections = 1024;
-        std::chrono::seconds idle_timeout{60};
+        std::chrono::seconds idle_timeout{30};
     };
     using Handler = std::function<void(const HttpRequest&, Responder)>;
 

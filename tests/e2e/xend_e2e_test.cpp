@@ -55,3 +55,121 @@ TEST_F(XendE2E, LegacySocketAnswersWithSexprs) {
 
 }  // namespace
 }  // namespace xvm::test
+
+namespace xvm::test {
+namespace {
+
+TEST_F(XendE2E, RunsAsXvmWithExactlyTheDeclaredCapabilities) {
+    pid_t pid = xend_pid();
+    ASSERT_GT(pid, 0);
+    EXPECT_EQ(identity_mismatch(pid, "xend"), "");
+}
+
+TEST_F(XendE2E, RefusesAUserWithNeitherPrivilegeOnBothSocketsAndAcceptsXvmadm) {
+    TestUsers users;
+    users.add("xvmtnobody", "");
+    users.add("xvmtadmin", "xvmadm");
+    std::string refused = rpc("xend.domains", "[false]", "xvmtnobody");
+    EXPECT_NE(refused.find("\"fault\": [2, \"permission denied: xend's XML-RPC socket serves only users holding "
+                           "xvm_control or virt_manage; uid "),
+              std::string::npos)
+        << refused;
+    std::string admitted = rpc("xend.domains", "[false]", "xvmtadmin");
+    EXPECT_NE(admitted.find("\"ok\": [\"Domain-0\"]"), std::string::npos) << admitted;
+    // The legacy socket, as the refused user: a clear 403.
+    auto o = capture({"/usr/sbin/runuser", "-u", "xvmtnobody", "--", "/usr/bin/python3", "-c",
+                      "import socket,sys\n"
+                      "s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])\n"
+                      "s.sendall(b'GET /xend/domain/ HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n')\n"
+                      "print(s.recv(65536).decode())",
+                      legacy_socket()});
+    EXPECT_NE(o.out.find("HTTP/1.1 403"), std::string::npos) << o.out << o.err;
+    EXPECT_NE(o.out.find("(xend.err \"permission denied: xend's legacy socket serves only users holding "),
+              std::string::npos)
+        << o.out;
+    // Each refusal is logged with uid and pid; xend serves on.
+    EXPECT_TRUE(eventually([&] { return xend_log().find("refused") != std::string::npos; })) << xend_log();
+    EXPECT_NE(rpc("xend.domains", "[false]").find("Domain-0"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace xvm::test
+
+namespace xvm::test {
+namespace {
+
+std::string post(const std::string& body, const std::string& length = "") {
+    return "POST /RPC2 HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/xml\r\nContent-Length: " +
+           (length.empty() ? std::to_string(body.size()) : length) + "\r\n\r\n" + body;
+}
+
+TEST_F(XendE2E, MalformedRequestsGetClearFaultsAndXendServesOn) {
+    const std::string call = "<?xml version='1.0'?><methodCall><methodName>xend.domains</methodName>"
+                             "<params><param><value><boolean>0</boolean></value></param></params></methodCall>";
+    // Not XML, truncated XML, an entity attack, a body over the limit.
+    std::string reply = http(xmlrpc_socket(), post("this is not XML"));
+    EXPECT_NE(reply.find("<int>1</int>"), std::string::npos) << reply;
+    EXPECT_NE(reply.find("malformed request"), std::string::npos) << reply;
+    reply = http(xmlrpc_socket(), post(call.substr(0, call.size() / 2)));
+    EXPECT_NE(reply.find("malformed request"), std::string::npos) << reply;
+    reply = http(xmlrpc_socket(), post("<?xml version='1.0'?><!DOCTYPE x [<!ENTITY a 'aaaa'>]>"
+                                       "<methodCall><methodName>&a;</methodName></methodCall>"));
+    EXPECT_NE(reply.find("malformed request"), std::string::npos) << reply;
+    reply = http(xmlrpc_socket(), post("", "999999999"));
+    EXPECT_NE(reply.find("HTTP/1.1 413"), std::string::npos) << reply;
+    // A body cut short of its Content-Length by a client that gives up; a
+    // request line libmicrohttpd cannot parse: the connection ends.
+    http(xmlrpc_socket(), post(call.substr(0, 40), std::to_string(call.size())), true);
+    reply = http(xmlrpc_socket(), "GET /RPC2 HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_NE(reply.find("HTTP/1.1 501"), std::string::npos) << reply;
+    EXPECT_EQ(http(xmlrpc_socket(), "garbage\r\n\r\n"), "");
+
+    // Wrong argument counts and types, unknown methods, bad S-expressions.
+    EXPECT_EQ(rpc("xend.domain.pause", "[]"),
+              "{\"fault\": [1, \"xend.domain.pause(dom, state=False) takes 1 to 2 arguments, 0 given\"]}");
+    EXPECT_EQ(rpc("xend.domain.pause", "[[1, 2]]"),
+              "{\"fault\": [1, \"xend.domain.pause: argument 1 (dom) must be a domain name, id or UUID, not array\"]}");
+    EXPECT_EQ(rpc("xend.domain.setMemoryTarget", "[\"Domain-0\", \"lots\"]"),
+              "{\"fault\": [1, \"xend.domain.setMemoryTarget: argument 2 (mem) must be an integer, not string\"]}");
+    EXPECT_EQ(rpc("xend.no.such.method"),
+              "{\"ok\": {\"Status\": \"Failure\", \"ErrorDescription\": [\"MESSAGE_METHOD_UNKNOWN\", "
+              "\"xend.no.such.method\"]}}");
+    std::string bad = rpc("xend.domain.create", "[\"(vm (name x) (memory 64\"]");
+    EXPECT_NE(bad.find("\"fault\": [1, \"xend.domain.create: argument 1 (config) is not an S-expression: line 1"),
+              std::string::npos)
+        << bad;
+    bad = rpc("xend.domain.create", "[[\"vm\", [\"name\", \"bad name!\"], [\"memory\", 0], "
+                                    "[\"on_crash\", \"explode\"], [\"image\", [\"linux\"]]]]");
+    EXPECT_NE(bad.find("Invalid VM Name"), std::string::npos) << bad;
+    EXPECT_NE(bad.find("memory_dynamic_max must be greater than zero"), std::string::npos) << bad;
+    EXPECT_NE(bad.find("Invalid event handling mode: on_crash 'explode'"), std::string::npos) << bad;
+    EXPECT_NE(bad.find("missing kernel"), std::string::npos) << bad;
+    bad = rpc("xend.domain.create", config("nokernel", 32).replace(config("nokernel", 32).find(kKernel),
+                                                                      std::string(kKernel).size(), "/boot/none"));
+    EXPECT_EQ(bad, "{\"fault\": [2, \"Kernel image does not exist: /boot/none\"]}");
+
+    // The legacy socket: no op, an unknown op, a bad S-expression, a big body.
+    auto form = [&](const std::string& url, const std::string& body) {
+        return http(legacy_socket(), "POST " + url + " HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                                     "application/x-www-form-urlencoded\r\nContent-Length: " +
+                                         std::to_string(body.size()) + "\r\n\r\n" + body);
+    };
+    EXPECT_NE(form("/xend/domain/Domain-0", "x=1").find("HTTP/1.1 406"), std::string::npos);
+    reply = form("/xend/domain/Domain-0", "op=frobnicate");
+    EXPECT_NE(reply.find("HTTP/1.1 501"), std::string::npos) << reply;
+    EXPECT_NE(reply.find("Operation not implemented: frobnicate"), std::string::npos) << reply;
+    reply = form("/xend/domain/", "op=create&config=%28vm+%28name");
+    EXPECT_NE(reply.find("HTTP/1.1 500"), std::string::npos) << reply;
+    EXPECT_NE(reply.find("(xend.err 'parameter config: line 1"), std::string::npos) << reply;
+    reply = form("/xend/domain/", "op=create&config=" + std::string(20000, 'a'));
+    EXPECT_NE(reply.find("HTTP/1.1 413"), std::string::npos) << reply;
+    EXPECT_NE(http(legacy_socket(), "GET /xend/domain/nosuch HTTP/1.1\r\nHost: x\r\n\r\n").find("HTTP/1.1 500"),
+              std::string::npos);
+
+    // Still serving, still the same process.
+    EXPECT_NE(rpc("xend.domains", "[false]").find("Domain-0"), std::string::npos) << xend_log();
+    EXPECT_EQ(state("xctl/xend:default"), "online");
+}
+
+}  // namespace
+}  // namespace xvm::test

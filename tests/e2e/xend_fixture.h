@@ -88,7 +88,8 @@ protected:
     }
 
     // A raw HTTP exchange on a unix socket: the whole reply as text.
-    static std::string http(const std::string& socket_path, const std::string& request) {
+    // `abandon`: send and close at once (a client that gives up), "".
+    static std::string http(const std::string& socket_path, const std::string& request, bool abandon = false) {
         int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         sockaddr_un a{};
         a.sun_family = AF_UNIX;
@@ -103,8 +104,12 @@ protected:
             if (n <= 0) break;
             at += static_cast<std::size_t>(n);
         }
-        ::shutdown(fd, SHUT_WR);
         std::string reply;
+        if (abandon) {
+            ::close(fd);
+            return reply;
+        }
+        ::shutdown(fd, SHUT_WR);
         char buf[4096];
         for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) reply.append(buf, static_cast<std::size_t>(n));
         ::close(fd);
