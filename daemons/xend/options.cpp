@@ -12,6 +12,24 @@ std::string usage() {
            "       properties: the config/* properties of svc:/system/xctl/xend (xend(1M))";
 }
 
+namespace {
+
+// The table, then the checks a range cannot make - over the strings alone
+// when a number is bad, so that one message names every bad property.
+Result<Settings> load_checked(const Options& o, const std::string& fmri) {
+    auto loaded = o.config.load(fmri);
+    if (loaded) {
+        if (Status ok = check_settings(*loaded); !ok) return std::move(ok).error();
+        return loaded;
+    }
+    std::string message = loaded.error().message;
+    if (auto strings = o.strings.load(fmri))
+        if (Status ok = check_settings(*strings); !ok) message += "; " + ok.error().message;
+    return make_error(message);
+}
+
+}  // namespace
+
 Result<Options> parse_options(const std::vector<std::string>& args) {
     Options o;
     std::vector<std::string> errors;
@@ -25,17 +43,18 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
                 errors.push_back(cat("option ", a, " needs a value"));
                 break;
             }
-            if (Status s = o.config.set_override(std::string_view(a).substr(2), args[++i], a); !s)
-                errors.push_back(s.error().message);
+            std::string_view name = std::string_view(a).substr(2);
+            const std::string& value = args[++i];
+            if (Status s = o.config.set_override(name, value, a); !s) errors.push_back(s.error().message);
+            else if (o.strings.find(name)) (void)o.strings.set_override(name, value, a);  // checked just above
         } else {
             errors.push_back(cat("unexpected argument '", a, "'"));
         }
     }
     const char* fmri = std::getenv("SMF_FMRI");
     o.fmri = fmri ? fmri : "";
-    auto loaded = o.config.load(o.fmri);
+    auto loaded = load_checked(o, o.fmri);
     if (!loaded) errors.push_back(loaded.error().message);
-    else if (Status ok = check_settings(*loaded); !ok) errors.push_back(ok.error().message);
     else o.settings = *loaded;
     // The shared backend setting is read only under SMF: outside it the
     // simulator is the only choice that needs nothing of the host.
@@ -55,9 +74,12 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
 
 Result<Settings> reload_settings(const Options& o, std::vector<std::string>& notes) {
     auto fresh = o.config.reload(o.settings, o.fmri, notes);
-    if (!fresh) return fresh;
-    if (Status ok = check_settings(*fresh); !ok) return std::move(ok).error();
-    return fresh;
+    if (fresh) {
+        if (Status ok = check_settings(*fresh); !ok) return std::move(ok).error();
+        return fresh;
+    }
+    auto again = load_checked(o, o.fmri);  // fails the same way, naming every property
+    return again ? std::move(fresh).error() : std::move(again).error();
 }
 
 }  // namespace xvm::xend

@@ -27,6 +27,9 @@ struct Options {
     std::string backend_name = "auto";
     Settings settings;
     XendConfig config{settings_table(), Settings{}};  // with the overrides, for refresh
+    // The string-valued rows alone: read even when a number is bad, so that
+    // check_settings() can report their problems in the same message.
+    XendConfig strings{string_settings_table(), Settings{}};
 };
 
 std::string usage();

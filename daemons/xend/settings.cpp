@@ -107,6 +107,16 @@ void check_hosts_allow(const std::string& text, std::vector<std::string>& errors
 
 std::span<const kit::Setting<Settings>> settings_table() { return kTable; }
 
+std::span<const kit::Setting<Settings>> string_settings_table() {
+    static const std::vector<kit::Setting<Settings>> rows = [] {
+        std::vector<kit::Setting<Settings>> out;
+        for (const auto& row : kTable)
+            if (std::holds_alternative<std::string Settings::*>(row.member)) out.push_back(row);
+        return out;
+    }();
+    return rows;
+}
+
 Status check_settings(const Settings& s) {
     std::vector<std::string> errors;
     check_socket_path("xend-unix-path", s.unix_path, errors);

@@ -54,6 +54,9 @@ struct Settings {
 using XendConfig = kit::ServiceConfig<Settings>;
 
 std::span<const kit::Setting<Settings>> settings_table();
+// The rows whose values are strings (their loading fails only when the
+// repository cannot be read).
+std::span<const kit::Setting<Settings>> string_settings_table();
 
 // Errors (all of them, "; "-joined) for values the table's ranges cannot
 // check. Paths are checked as written, before XVM_ROOT is applied.

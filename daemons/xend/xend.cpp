@@ -173,10 +173,11 @@ Status Xend::shutdown(std::string_view key, std::string_view reason) {
     auto r = find_running(key, "shut down");
     if (!r) return std::move(r).error();
     DomainRecord& d = **r;
+    // A crash is the guest's doing as far as its actions go.
+    if (reason == "crash") return hv_->domain_shutdown(*d.domid, ShutdownReason::kCrash);
     // A deliberate shutdown or reboot is never throttled as a crash loop.
     d.previous_restart_time = 0;
     (void)xs_->remove(vm_path(d.uuid()) + "/xend/previous_restart_time");  // absent is fine
-    if (reason == "crash") return hv_->domain_shutdown(*d.domid, ShutdownReason::kCrash);
     if (Status ok = xs_->write(dom_path(*d.domid) + "/control/shutdown", std::string(reason)); !ok) return ok;
     d.shutdown_requested = std::chrono::steady_clock::now();
     std::string uuid = d.uuid();
