@@ -2,6 +2,10 @@
 // xmlrpc.client over a unix-socket transport and by raw HTTP on the
 // legacy socket.
 #include <gtest/gtest.h>
+#include <pwd.h>
+#include <sys/stat.h>
+
+#include <regex>
 
 #include "tests/e2e/xend_fixture.h"
 
@@ -169,6 +173,106 @@ TEST_F(XendE2E, MalformedRequestsGetClearFaultsAndXendServesOn) {
     // Still serving, still the same process.
     EXPECT_NE(rpc("xend.domains", "[false]").find("Domain-0"), std::string::npos) << xend_log();
     EXPECT_EQ(state("xctl/xend:default"), "online");
+}
+
+}  // namespace
+}  // namespace xvm::test
+
+namespace xvm::test {
+namespace {
+
+std::string disk(const std::string& image, const std::string& dev = "xvda", const std::string& mode = "w") {
+    return "[\"device\", [\"vbd\", [\"uname\", \"file:" + image + "\"], [\"dev\", \"" + dev + "\"], [\"mode\", \"" +
+           mode + "\"]]]";
+}
+
+// file_chown, xend's one capability: a client may give xvm its own disk
+// images and nothing else.
+TEST_F(XendE2E, FileBackedDisksAreGivenToXvmOnlyByTheirOwner) {
+    TestUsers users;
+    users.add("xvmtadmin", "xvmadm");
+    ::mkdir(path("/images").c_str(), 0755);
+    write_file(path("/images/root.img"), std::string(4096, '\0'));
+    write_file(path("/images/other.img"), std::string(4096, '\0'));
+    write_file(path("/images/mine.img"), std::string(4096, '\0'));
+    ASSERT_EQ(::chown(path("/images/mine.img").c_str(), users.uid("xvmtadmin"), 0), 0);
+    struct passwd* xvm = ::getpwnam("xvm");
+    ASSERT_NE(xvm, nullptr);
+    auto owner = [&](const std::string& f) {
+        struct stat st {};
+        ::stat(path(f).c_str(), &st);
+        return st.st_uid;
+    };
+    // Root may give anything; the image now belongs to xvm.
+    std::string r = rpc("xend.domain.create", config("disk1", 32, disk("/images/root.img")));
+    ASSERT_NE(r.find("\"ok\""), std::string::npos) << r;
+    EXPECT_EQ(owner("/images/root.img"), xvm->pw_uid);
+    // A virt_manage user: not someone else's file...
+    r = rpc("xend.domain.create", config("disk2", 32, disk("/images/other.img")), "xvmtadmin");
+    EXPECT_NE(r.find("Disk image /images/other.img belongs to uid 0, not to the requesting uid"), std::string::npos)
+        << r;
+    EXPECT_EQ(owner("/images/other.img"), 0u);
+    // ... nor through a link ...
+    ASSERT_EQ(::symlink(path("/images/other.img").c_str(), path("/images/link.img").c_str()), 0);
+    r = rpc("xend.domain.create", config("disk3", 32, disk("/images/link.img")), "xvmtadmin");
+    EXPECT_NE(r.find("Disk image /images/link.img is a symbolic link: refused"), std::string::npos) << r;
+    EXPECT_EQ(owner("/images/other.img"), 0u);
+    // ... but its own.
+    r = rpc("xend.domain.create", config("disk4", 32, disk("/images/mine.img")), "xvmtadmin");
+    EXPECT_NE(r.find("\"ok\""), std::string::npos) << r;
+    EXPECT_EQ(owner("/images/mine.img"), xvm->pw_uid);
+    // A missing image and a bad specifier are named.
+    r = rpc("xend.domain.create", config("disk5", 32, disk("/images/none.img")));
+    EXPECT_NE(r.find("Disk image does not exist: /images/none.img"), std::string::npos) << r;
+    r = rpc("xend.domain.create", config("disk6", 32, disk("/images/root.img", "xvdb", "rw")));
+    EXPECT_NE(r.find("Invalid mode: rw"), std::string::npos) << r;
+}
+
+// The store entries of XEND.md section 10 and their permissions: the guest
+// owns its home; /vm/<uuid> is dom0's, but for the uuid it may read.
+TEST_F(XendE2E, StoreEntriesAndPermissions) {
+    std::string created = rpc("xend.domain.create", config("store1", 32, disk("/images/s.img")));
+    ASSERT_NE(created.find("Disk image does not exist"), std::string::npos);  // no image yet: nothing left behind
+    ::mkdir(path("/images").c_str(), 0755);
+    write_file(path("/images/s.img"), "x");
+    created = rpc("xend.domain.create", config("store1", 32, disk("/images/s.img") + ", [\"vcpus\", 2]"));
+    ASSERT_NE(created.find("\"ok\""), std::string::npos) << created;
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(created, m, std::regex("\\[\"domid\", ([0-9]+)\\]")));
+    std::string id = m[1];
+    ASSERT_TRUE(std::regex_search(created, m, std::regex("\\[\"uuid\", \"([0-9a-f-]+)\"\\]")));
+    std::string uuid = m[1];
+    auto ls = [&](const std::string& p) {
+        return capture({"/usr/bin/xenstore-ls", "-p", p}, {{"XENSTORED_PATH", path("/var/run/xenstored/socket")}}).out;
+    };
+    // The permissions shown at the end of the first line holding `what`.
+    auto perms = [](const std::string& listing, const std::string& what) -> std::string {
+        std::size_t at = listing.find(what);
+        if (at == std::string::npos) return "(missing " + what + ")";
+        std::size_t eol = listing.find('\n', at);
+        std::size_t open = listing.rfind('(', eol);
+        return listing.substr(open, eol - open);
+    };
+    std::string home = ls("/local/domain/" + id);
+    EXPECT_EQ(perms(home, "vm = \"/vm/" + uuid + "\""), "(n" + id + ")") << home;
+    for (const char* key : {"name = \"store1\"", "memory = \"\"", "target = \"32768\"", "console = \"\"",
+                            "type = \"xenconsoled\"", "limit = \"1048576\"", "store = \"\"",
+                            "availability = \"online\"", "platform-feature-multiprocessor-suspend = \"1\""})
+        EXPECT_EQ(perms(home, key), "(n" + id + ")") << key << "\n" << home;
+    // The frontend is readable by the backend (dom0).
+    for (const char* key : {"51712 = \"\"", "virtual-device = \"51712\"", "device-type = \"disk\""})
+        EXPECT_EQ(perms(home, key), "(n" + id + ",r0)") << key << "\n" << home;
+    std::string vm = ls("/vm/" + uuid);
+    EXPECT_EQ(perms(vm, "uuid = \"" + uuid + "\""), "(n0,r" + id + ")") << vm;  // guest-readable
+    EXPECT_EQ(perms(vm, "name = \"store1\""), "(n0)") << vm;
+    EXPECT_EQ(perms(vm, "on_crash = \"restart\""), "(n0)") << vm;
+    EXPECT_EQ(perms(vm, "domid = \"" + id + "\""), "(n0)") << vm;
+    std::string be = ls("/local/domain/0/backend/vbd/" + id);
+    EXPECT_EQ(perms(be, "params = \"/images/s.img\""), "(n0,r" + id + ")") << be;
+    // Destroy removes all of it.
+    ASSERT_EQ(rpc("xend.domain.destroy", "[\"store1\"]"), "{\"ok\": null}");
+    EXPECT_EQ(ls("/vm/" + uuid), "");
+    EXPECT_EQ(ls("/local/domain/0/backend/vbd/" + id), "");
 }
 
 }  // namespace
