@@ -30,6 +30,7 @@ namespace xvm::xend {
 struct XsPerm {
     std::uint32_t dom = 0;
     char access = 'n';  // 'n' none, 'r' read, 'w' write, 'b' both
+    bool operator==(const XsPerm&) const = default;
 };
 
 class XsClient {
