@@ -29,12 +29,12 @@ protected:
             auto o = svccfg({"import", std::string(XVM_SOURCE_DIR "/manifests/") + m});
             ASSERT_EQ(o.status, 0) << m << ": " << o.err;
         }
+        configure();
         set_exec("xctl/hvsim", std::string(HVSIM) + " -b --guest " + GUEST + " --memory-mib " +
                                    std::to_string(host_mib_) + " --dom0-mib " + std::to_string(dom0_mib_));
         set_exec("xctl/store", std::string(XVM_METHOD) + " " + XENSTORED + " --init-store");
         set_exec("xctl/xend", std::string(XVM_METHOD) + " " + XEND);
         setprop("config/hypervisor-backend", "astring:", "sim");
-        configure();
         ASSERT_EQ(svccfg({"-s", "xctl/xend", "refresh"}).status, 0);
         ::mkdir(path("/boot").c_str(), 0755);
         write_file(path(kKernel), "the guest kernel\n");
@@ -47,7 +47,7 @@ protected:
         ASSERT_EQ(state("xctl/xend:default"), "online") << log_of("system-xctl-xend:default");
     }
 
-    // Properties to set before xend first starts.
+    // Properties to set (and host_mib_ / dom0_mib_) before anything starts.
     virtual void configure() {}
 
     void set_exec(const std::string& service, const std::string& exec) {

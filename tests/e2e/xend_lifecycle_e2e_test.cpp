@@ -232,3 +232,103 @@ TEST_F(XendLifecycle, ALongCreateDoesNotBlockOtherClients) {
 
 }  // namespace
 }  // namespace xvm::test
+
+namespace xvm::test {
+namespace {
+
+TEST_F(XendLifecycle, MemoryAndVcpus) {
+    boot("sizes", 64, "[\"maxmem\", 128], [\"vcpus\", 3]");
+    ASSERT_EQ(rpc("xend.domain.setMemoryTarget", "[\"sizes\", 96]"), "{\"ok\": null}");
+    EXPECT_EQ(field_int(dom("sizes"), "memory"), 96);
+    EXPECT_EQ(rpc("xend.domain.setMemoryTarget", "[\"sizes\", 200]"),
+              "{\"fault\": [2, \"memory target 200 MiB is above maxmem 128 MiB\"]}");
+    ASSERT_EQ(rpc("xend.domain.maxmem_set", "[\"sizes\", 256]"), "{\"ok\": 0}");
+    EXPECT_EQ(field_int(dom("sizes"), "maxmem"), 256);
+    ASSERT_EQ(rpc("xend.domain.setVCpuCount", "[\"sizes\", 1]"), "{\"ok\": null}");
+    EXPECT_EQ(field_int(dom("sizes"), "online_vcpus"), 1);
+    EXPECT_EQ(rpc("xend.domain.setVCpuCount", "[\"sizes\", 4]"),
+              "{\"fault\": [2, \"Cannot set vcpus greater than max vcpus on running domain (4 > 3)\"]}");
+    EXPECT_EQ(rpc("xend.domain.setVCpuCount", "[\"sizes\", 0]"), "{\"fault\": [2, \"Invalid VCPUs\"]}");
+    // dom0 stays above its floor (196 MiB).
+    EXPECT_EQ(rpc("xend.domain.setMemoryTarget", "[\"Domain-0\", 100]"),
+              "{\"fault\": [2, \"memory_dynamic_max too small: dom0 cannot go below config/dom0-min-mem (100 MiB < "
+              "196 MiB)\"]}");
+    EXPECT_EQ(rpc("xend.domain.pause", "[\"Domain-0\"]"), "{\"fault\": [2, \"Cannot pause privileged domain Domain-0\"]}");
+    EXPECT_EQ(rpc("xend.domain.destroy", "[\"0\"]"), "{\"fault\": [2, \"Cannot destroy privileged domain 0\"]}");
+}
+
+TEST_F(XendLifecycle, ExplicitDumpsStayInTheDumpDirectory) {
+    int id = boot("dumped", 32);
+    ASSERT_EQ(rpc("xend.domain.dump", "[\"dumped\", \"\", false, false]"), "{\"ok\": null}");
+    auto cores = files_in(path("/var/xen/dump"));
+    ASSERT_EQ(cores.size(), 1u);
+    EXPECT_NE(cores[0].find("-dumped." + std::to_string(id) + ".core"), std::string::npos) << cores[0];
+    ASSERT_EQ(rpc("xend.domain.dump", "[\"dumped\", \"/var/xen/dump/mine.core\"]"), "{\"ok\": null}");
+    EXPECT_EQ(::access(path("/var/xen/dump/mine.core").c_str(), R_OK), 0);
+    EXPECT_EQ(rpc("xend.domain.dump", "[\"dumped\", \"/var/xen/dump/mine.core\"]"),
+              "{\"fault\": [2, \"Failed to dump core: cannot create /var/xen/dump/mine.core: File exists\"]}");
+    EXPECT_EQ(rpc("xend.domain.dump", "[\"dumped\", \"/var/run/xenstored/tdb\"]"),
+              "{\"fault\": [2, \"core dumps are written only to /var/xen/dump, not /var/run/xenstored/tdb "
+              "(xend(1M))\"]}");
+    EXPECT_EQ(rpc("xend.domain.dump", "[\"dumped\", \"../escape\"]"),
+              "{\"fault\": [2, \"core file name '../escape' is not a plain file name\"]}");
+    // A link planted in the directory is not followed.
+    ASSERT_EQ(::symlink(path("/victim").c_str(), path("/var/xen/dump/link.core").c_str()), 0);
+    EXPECT_NE(rpc("xend.domain.dump", "[\"dumped\", \"link.core\"]").find("File exists"), std::string::npos);
+    EXPECT_EQ(::access(path("/victim").c_str(), F_OK), -1);
+    EXPECT_EQ(field_int(dom("dumped"), "domid"), id);  // still running
+}
+
+TEST_F(XendLifecycle, RenameRestartKeepsTheDeadOne) {
+    int first = boot("phoenix", 32, "[\"on_crash\", \"rename-restart\"]");
+    ASSERT_EQ(rpc("xend.domain.shutdown", "[\"phoenix\", \"crash\"]"), "{\"ok\": null}");
+    ASSERT_TRUE(eventually([&] {
+        int now = field_int(dom("phoenix"), "domid");
+        return now > 0 && now != first;
+    })) << xend_log();
+    std::string kept = rpc("xend.domain", "[" + std::to_string(first) + "]");
+    EXPECT_NE(kept.find("[\"name\", \"Domain-"), std::string::npos) << kept;
+    EXPECT_EQ(field_text(kept, "state"), "----c-") << kept;
+    EXPECT_NE(field_text(kept, "uuid"), field_text(dom("phoenix"), "uuid"));
+}
+
+class XendWithOneDom0Cpu : public XendLifecycle {
+    void configure() override { setprop("config/dom0-cpus", "integer:", "1"); }
+};
+
+TEST_F(XendWithOneDom0Cpu, Dom0CpusAppliesAtStart) {
+    EXPECT_EQ(field_int(dom("Domain-0"), "online_vcpus"), 1) << dom("Domain-0") << xend_log();
+}
+
+TEST_F(XendLifecycle, LegacyPostForms) {
+    auto post = [&](const std::string& url, const std::string& body) {
+        return http(legacy_socket(), "POST " + url + " HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                                     "application/x-www-form-urlencoded\r\nContent-Length: " +
+                                         std::to_string(body.size()) + "\r\n\r\n" + body);
+    };
+    std::string r = post("/xend/domain/", "op=create&config=%28vm+%28name+old1%29+%28memory+32%29+%28image+%28linux+"
+                                          "%28kernel+%2Fboot%2Fxvm-kernel%29%29%29%29");
+    EXPECT_NE(r.find("HTTP/1.1 201"), std::string::npos) << r;
+    EXPECT_NE(r.find("Location: /xend/domain/old1"), std::string::npos) << r;
+    EXPECT_NE(post("/xend/domain/old1", "op=unpause").find("HTTP/1.1 200"), std::string::npos);
+    r = post("/xend/domain/old1", "op=mem_target_set&target=16");
+    EXPECT_NE(r.find("HTTP/1.1 200"), std::string::npos) << r;
+    EXPECT_EQ(field_int(dom("old1"), "memory"), 16);
+    r = post("/xend/domain/old1", "op=pincpu&vcpu=0&cpumap=%5B0%5D");
+    EXPECT_NE(r.find("HTTP/1.1 200"), std::string::npos) << r;
+    r = post("/xend/domain/old1", "op=shutdown");
+    EXPECT_NE(r.find("(xend.err 'missing parameter: reason')"), std::string::npos) << r;
+    r = http(legacy_socket(), "GET /xend/domain/old1?op=vcpuinfo HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_NE(r.find("(cpumap (0))"), std::string::npos) << r;
+    r = http(legacy_socket(), "GET /xend/node/ HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_NE(r.find("(node (system Linux)"), std::string::npos) << r;
+    // A browser (User-Agent and Accept without application/sxp) gets HTML.
+    r = http(legacy_socket(), "GET /xend/domain/old1 HTTP/1.1\r\nHost: x\r\nUser-Agent: b\r\nAccept: text/html\r\n\r\n");
+    EXPECT_NE(r.find("text/html"), std::string::npos) << r;
+    r = post("/xend/domain/old1", "op=destroy");
+    EXPECT_NE(r.find("HTTP/1.1 202"), std::string::npos) << r;
+    EXPECT_TRUE(gone("old1"));
+}
+
+}  // namespace
+}  // namespace xvm::test
