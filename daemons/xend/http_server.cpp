@@ -140,13 +140,14 @@ struct Callbacks {
         if (*con_cls == nullptr) return first_call(self, c, url, method, version, con_cls);
         std::shared_ptr<Exchange> ex = held(con_cls);
         if (*upload_size > 0) {
+            // A refused peer's body is read to the end and dropped.
             std::size_t max = self->options_.max_body;
-            if (!ex->request.admitted)
-                ;  // a refused peer's body is read to the end and dropped
-            else if (ex->too_large || *upload_size > max - std::min(max, ex->request.body.size()))
-                ex->too_large = true;
-            else
-                ex->request.body.append(upload, *upload_size);
+            if (ex->request.admitted) {
+                if (ex->too_large || *upload_size > max - std::min(max, ex->request.body.size()))
+                    ex->too_large = true;
+                else
+                    ex->request.body.append(upload, *upload_size);
+            }
             *upload_size = 0;  // consumed (or discarded)
             return MHD_YES;
         }
@@ -219,11 +220,11 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(EventLoop& loop, Options o
     unsigned flags = MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     s->daemon_ = MHD_start_daemon(
         flags, 0, nullptr, nullptr, &Callbacks::on_access, s.get(),
+        MHD_OPTION_EXTERNAL_LOGGER, &mhd_log, nullptr,  // first: MHD logs from the next option on
         MHD_OPTION_CONNECTION_LIMIT, static_cast<unsigned>(s->options_.max_connections),
         MHD_OPTION_CONNECTION_TIMEOUT, static_cast<unsigned>(s->options_.idle_timeout.count()),
         MHD_OPTION_NOTIFY_COMPLETED, &Callbacks::on_completed, s.get(),
-        MHD_OPTION_NOTIFY_CONNECTION, &Callbacks::on_connection, s.get(),
-        MHD_OPTION_EXTERNAL_LOGGER, &mhd_log, nullptr, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_CONNECTION, &Callbacks::on_connection, s.get(), MHD_OPTION_END);
     if (s->daemon_ == nullptr) return make_error(cat(s->options_.what, ": libmicrohttpd did not start"));
     const MHD_DaemonInfo* info = MHD_get_daemon_info(s->daemon_, MHD_DAEMON_INFO_EPOLL_FD);
     if (info == nullptr) return make_error(cat(s->options_.what, ": libmicrohttpd has no epoll descriptor"));

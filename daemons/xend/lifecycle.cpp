@@ -57,8 +57,7 @@ Status Xend::on_watch_readable() {
     if (!events) {
         // Without the store xend can neither see shutdowns nor build: stop
         // and let the restarter start it again once the store is back.
-        log_error(events.error().context("lost xenstored"));
-        loop_.stop();
+        lose(events.error().context("lost xenstored"));
         return {};
     }
     if (!events->empty()) handle_shutdowns();

@@ -145,8 +145,9 @@ int serve(Options& o, const Identity& id, kit::DaemonStart& start) {
     if (Status r = start.ready(); !r) log_error(r.error());
     Status ran = (*loop)->run();
     live = nullptr;
-    log_info("stopping");
     if (!ran) return kit::exit_fatal(ran.error());
+    if (!x.lost().empty()) return kit::exit_fatal(make_error(cat("stopping: ", x.lost())));
+    log_info("stopping");
     return SMF_EXIT_OK;
 }
 

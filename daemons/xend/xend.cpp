@@ -61,9 +61,22 @@ void Xend::apply_settings(const Settings& s) {
     log_info(cat("dom0 now has ", want, " vcpus online (config/dom0-cpus ", s.dom0_cpus, ")"));
 }
 
+void Xend::lose(const Error& why) {
+    if (!lost_.empty()) return;
+    lost_ = why.message;
+    log_error(why);
+    loop_.stop();
+}
+
 Status Xend::refresh() {
     auto list = hv_->domain_list();
-    if (!list) return std::move(list).error().context("cannot list domains");
+    if (!list) {
+        // A hypervisor connection that closed does not come back: stop, and
+        // let the restarter start a new xend that connects again.
+        if (list.error().code == EPIPE || list.error().code == ECONNRESET)
+            lose(list.error().context("lost the hypervisor"));
+        return std::move(list).error().context("cannot list domains");
+    }
     std::vector<std::string> vanished;
     for (DomainRecord* r : table_.all()) {
         if (!r->domid) continue;

@@ -114,6 +114,9 @@ public:
 
     // Operations in flight (tests, bench).
     std::size_t busy() const { return pool_->busy(); }
+    // Why xend stopped its loop by itself: the store or the hypervisor went
+    // away (the restarter starts xend again once they are back); "" if not.
+    const std::string& lost() const { return lost_; }
 
 private:
     explicit Xend(Deps deps);
@@ -151,6 +154,8 @@ private:
     DomainTable table_;
     ManagedStore managed_;
     std::uint32_t nr_cpus_ = 1;
+    std::string lost_;
+    void lose(const Error& why);
 };
 
 }  // namespace xvm::xend
