@@ -1,5 +1,5 @@
 // svccfg export: repository content back to service_bundle XML, element
-// order as the DTD demands (SMF.md section 13). Groups that have an
+// order as the DTD demands (svccfg(1M)). Groups that have an
 // element of their own (dependency, exec_method, method_context,
 // templates) become that element; every other persistent group becomes a
 // <property_group>, so an export imports back to the same content.
@@ -7,6 +7,7 @@
 
 #include "lib/base/format.h"
 #include "cmd/svccfg/import.h"
+#include "lib/smf/smf_control.h"
 
 namespace xvm::svccfg {
 namespace {
@@ -176,8 +177,18 @@ void body_xml(std::string& o, const std::string& ind, const PgSet& set, bool ser
 
 }  // namespace
 
+// The entity's current configuration with every value: a user's copy of
+// the repository withholds read-protected ones, which svc.startd gives
+// only to a user allowed to read them.
+static Result<PgSet> full_current(smf::Repository& repo, const std::string& entity) {
+    auto set = repo.current(entity);
+    if (!set || !repo.is_public()) return set;
+    if (auto st = smf::reveal(*set, entity, "current"); !st) return std::move(st).error();
+    return set;
+}
+
 Result<std::string> export_service(smf::Repository& repo, const std::string& service) {
-    auto set = repo.current(service);
+    auto set = full_current(repo, service);
     if (!set) return std::move(set).error();
     auto insts = repo.instances_of(service);
     if (!insts) return std::move(insts).error();
@@ -187,7 +198,7 @@ Result<std::string> export_service(smf::Repository& repo, const std::string& ser
                         "  <service name='", esc(service), "' type='service' version='0'>\n");
     body_xml(o, "    ", *set, true, repo);
     for (const std::string& inst : *insts) {
-        auto is = repo.current(inst);
+        auto is = full_current(repo, inst);
         if (!is) return std::move(is).error();
         std::string enabled = is->first("general", "enabled").value_or("false");
         o += cat("    <instance name='", esc(inst.substr(inst.find(':') + 1)), "' enabled='", enabled, "'>\n");

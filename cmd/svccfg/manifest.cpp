@@ -216,7 +216,7 @@ void dependent(Ctx& ctx, const xmlNode* n, PgSet& set, const std::string& self, 
     set_prop(ctx, n, d, name, PropType::Fmri, targets);
     auto f = smf::parse_fmri(targets[0]);
     if (!f) return ctx.error(n, f.error().message);
-    PropertyGroup g{name, "dependency", true, {}};
+    PropertyGroup g{name, "dependency", true, false, {}};
     astring(ctx, n, g, "grouping", ctx.need(n, "grouping"));
     astring(ctx, n, g, "restart_on", ctx.need(n, "restart_on"));
     astring(ctx, n, g, "type", std::string("service"));

@@ -1,6 +1,6 @@
 // Service manifests (service_bundle(5)): DTD validation with libxml2 and
 // the translation of elements into property groups, as illumos svccfg
-// import does (SMF.md sections 4 and 13). Parsing never loads anything
+// import does (svccfg(1M), svc.startd(1M)). Parsing never loads anything
 // from the network or expands external entities; the DTD is loaded from a
 // local file only for validation.
 #pragma once

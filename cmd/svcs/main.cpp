@@ -1,322 +1,390 @@
-// svcs - report service status (SMF.md section 11).
-//   svcs [-aHpv] [-o col,...] [-s col] [-S col] [fmri|pattern...]
-//   svcs -l | -x | -d | -D | -L [fmri...]
-// Exit status: 0 ok, 1 error (e.g. an operand matching nothing), 2 usage.
+// svcs - report service status, as illumos usr/src/cmd/svc/svcs/svcs.c:
+//   svcs [-aHpv] [-o col[,col ... ]] [-R restarter] [-sS col] [-Z | -z zone]
+//        [<service> ...]
+//   svcs -d | -D [-Hpv] [-o col[,col ... ]] [-Z | -z zone] [<service> ...]
+//   svcs [-l | -L] [-Z | -z zone] <service> ...
+//   svcs -x [-v] [-Z | -z zone] [<service> ...]
+//   svcs -?
+// Exit status: 0, 1 when an operand matched nothing or something failed,
+// 2 for a usage error. Only the global zone exists here: -z takes
+// "global", -Z lists it.
 #include <getopt.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <clocale>
 #include <cstdio>
 #include <cstring>
-#include <functional>
-#include <map>
 #include <set>
 
-#include <sys/stat.h>
-
-#include "lib/base/file.h"
-#include "lib/base/paths.h"
-#include "lib/base/format.h"
-#include "lib/smf/smf_contract.h"
-#include "lib/smf/smf_fmri.h"
+#include "cmd/svcs/list.h"
 #include "cmd/svcs/svcs.h"
-
-namespace xvm::svcs {
-
-std::vector<Dep> dependencies(smf::Repository& repo, const std::string& instance) {
-    std::vector<Dep> out;
-    auto view = repo.snapshot(instance, "running");
-    if (!view) view = repo.composed_current(instance);
-    if (!view) return out;
-    for (const smf::PropertyGroup& g : view->pgs) {
-        if (g.type != "dependency") continue;
-        const smf::Property* e = g.find("entities");
-        for (const std::string& f : e ? e->values : std::vector<std::string>{}) {
-            Dep d{g.name, view->first(g.name, "grouping").value_or(""),
-                  view->first(g.name, "restart_on").value_or("none"), f, "absent", {}};
-            if (f.starts_with("file://")) {
-                std::string p = f.substr(7);
-                if (p.starts_with("localhost")) p = p.substr(9);
-                d.status = read_text_file(root_path(p)) ? "online" : "absent";
-            } else if (auto m = smf::resolve_operand(repo, f, smf::OperandRule::All); m) {
-                d.instances = *m;
-                if (m->size() > 1) d.status = "multiple";
-                else if (auto i = smf::instance_info(repo, m->front())) d.status = i->state;
-            }
-            out.push_back(std::move(d));
-        }
-    }
-    return out;
-}
-
-std::vector<std::string> dependents(smf::Repository& repo, const std::string& instance) {
-    std::vector<std::string> out;
-    auto all = smf::all_instances(repo);
-    for (const std::string& other : all ? *all : std::vector<std::string>{})
-        for (const Dep& d : dependencies(repo, other))
-            if (std::find(d.instances.begin(), d.instances.end(), instance) != d.instances.end()) {
-                out.push_back(other);
-                break;
-            }
-    return out;
-}
-
-std::string common_name(smf::Repository& repo, const std::string& instance) {
-    auto v = repo.composed_current(instance);
-    return v ? v->first("tm_common_name", "C").value_or("") : "";
-}
-
-std::string long_time(const std::string& stamp) {
-    if (stamp.empty()) return "-";
-    time_t t = static_cast<time_t>(std::strtoll(stamp.c_str(), nullptr, 10));
-    struct tm tm {};
-    ::localtime_r(&t, &tm);
-    char buf[64];
-    ::strftime(buf, sizeof buf, "%a %b %e %T %Y", &tm);
-    return buf;
-}
-
-}  // namespace xvm::svcs
+#include "lib/base/format.h"
+#include "lib/smf/scf_errors.h"
+#include "lib/smf/smf_fmri.h"
+#include "lib/smf/smf_walk.h"
 
 namespace {
 
 using namespace xvm;
-using xvm::smf::InstanceInfo;
+using namespace xvm::svcs;
 
-std::string short_time(const std::string& stamp) {
-    if (stamp.empty()) return "-";
-    time_t t = static_cast<time_t>(std::strtoll(stamp.c_str(), nullptr, 10));
-    time_t now = ::time(nullptr);
-    struct tm tm {};
-    ::localtime_r(&t, &tm);
-    char buf[32];
-    const char* fmt = now - t < 24 * 3600 ? "%k:%M:%S" : now - t < 360 * 24 * 3600 ? "%b_%d" : "%Y";
-    ::strftime(buf, sizeof buf, fmt, &tm);
-    return buf;
+// '?' is left out: glibc reports "-?" as an unknown option with optopt
+// '?', which is how "svcs -?" (help) is told from a bad option.
+const char* kOptions = "+:aHpvno:R:s:S:dDlLxZz:";
+
+void print_usage(FILE* f) {
+    std::fprintf(f,
+                 "Usage: svcs [-aHpv] [-o col[,col ... ]] [-R restarter] [-sS col] [-Z | -z zone ]\n"
+                 "            [<service> ...]\n"
+                 "       svcs -d | -D [-Hpv] [-o col[,col ... ]] [-sS col] [-Z | -z zone ]\n"
+                 "            [<service> ...]\n"
+                 "       svcs [-l | -L] [-Z | -z zone] <service> ...\n"
+                 "       svcs -x [-v] [-Z | -z zone] [<service> ...]\n"
+                 "       svcs -?\n");
 }
 
-std::string abbrev(const std::string& state) {
-    static const std::map<std::string, std::string> m{
-        {"uninitialized", "UN"}, {"offline", "OFF"}, {"online", "ON"}, {"maintenance", "MNT"},
-        {"disabled", "DIS"},     {"degraded", "DGD"}, {"legacy_run", "LRC"}};
-    auto it = m.find(state);
-    return it == m.end() ? "?" : it->second;
+[[noreturn]] void argserr() {
+    print_usage(stderr);
+    std::exit(2);
 }
 
-struct Column {
-    const char* name;
-    int width;  // 0: last-column style, unpadded
-    std::function<std::string(const InstanceInfo&)> value;
-};
-
-std::vector<Column> all_columns() {
-    auto svc = [](const InstanceInfo& i) { return "svc:/" + smf::service_of(i.entity); };
-    return {
-        {"STATE", 14, [](const InstanceInfo& i) { return i.state + (i.next_state != "none" ? "*" : ""); }},
-        {"NSTATE", 14, [](const InstanceInfo& i) { return i.next_state == "none" ? "-" : i.next_state; }},
-        {"STIME", 8, [](const InstanceInfo& i) { return short_time(i.stamp); }},
-        {"CTID", 6, [](const InstanceInfo& i) { return i.contract == "0" ? "-" : i.contract; }},
-        {"FMRI", 0, [](const InstanceInfo& i) { return "svc:/" + i.entity; }},
-        {"SVC", 0, svc},
-        {"INST", 0, [](const InstanceInfo& i) { return i.entity.substr(i.entity.find(':') + 1); }},
-        {"STA", 4, [](const InstanceInfo& i) { return abbrev(i.state) + (i.next_state != "none" ? "*" : ""); }},
-        {"NSTA", 4, [](const InstanceInfo& i) { return i.next_state == "none" ? "-" : abbrev(i.next_state); }},
-        {"S", 1, [](const InstanceInfo& i) { return abbrev(i.state).substr(0, 1); }},
-        {"N", 1, [](const InstanceInfo& i) { return i.next_state == "none" ? "-" : abbrev(i.next_state).substr(0, 1); }},
-        {"SCOPE", 9, [](const InstanceInfo&) { return std::string("localhost"); }},
-        {"ZONE", 8, [](const InstanceInfo&) { return std::string("global"); }},
-        {"DESC", 0, [](const InstanceInfo&) { return std::string(); }},  // filled by caller
+const char* description_of_column(const char* name) {
+    static const std::pair<const char*, const char*> kDesc[] = {
+        {"CTID", "contract ID for service (see contract(4))"},
+        {"DESC", "human-readable description of the service"},
+        {"FMRI", "Fault Managed Resource Identifier for service"},
+        {"INST", "portion of the FMRI indicating service instance"},
+        {"N", "abbreviation for next state (if in transition)"},
+        {"NSTA", "abbreviation for next state (if in transition)"},
+        {"NSTATE", "name for next state (if in transition)"},
+        {"S", "abbreviation for current state"},
+        {"SCOPE", "name for scope associated with service"},
+        {"SN", "abbreviation for current state and next state"},
+        {"SVC", "portion of the FMRI representing service name"},
+        {"STA", "abbreviation for current state"},
+        {"STATE", "name for current state"},
+        {"STIME", "time of last state change"},
+        {"ZONE", "name of zone"},
     };
+    for (const auto& [n, d] : kDesc)
+        if (std::strcmp(n, name) == 0) return d;
+    return "";
 }
 
-struct Options {
-    bool all = false, header = true, procs = false, longfmt = false, explain = false;
-    bool deps = false, dependents = false, logpath = false;
-    std::vector<std::string> columns{"STATE", "STIME", "FMRI"};
-    std::string sort_col;
-    bool descending = false;
+void print_help() {
+    print_usage(stdout);
+    std::printf(
+        "\n"
+        "\t-a  list all service instances rather than only those that are enabled\n"
+        "\t-d  list dependencies of the specified service(s)\n"
+        "\t-D  list dependents of the specified service(s)\n"
+        "\t-H  omit header line from output\n"
+        "\t-l  list detailed information about the specified service(s)\n"
+        "\t-L  list the log file associated with the specified service(s)\n"
+        "\t-o  list only the specified columns in the output\n"
+        "\t-p  list process IDs and names associated with each service\n"
+        "\t-R  list only those services with the specified restarter\n"
+        "\t-s  sort output in ascending order by the specified column(s)\n"
+        "\t-S  sort output in descending order by the specified column(s)\n"
+        "\t-v  list verbose information appropriate to the type of output\n"
+        "\t-x  explain the status of services that might require maintenance,\n"
+        "\t    or explain the status of the specified service(s)\n"
+        "\t-z  from global zone, show services in a specified zone\n"
+        "\t-Z  from global zone, show services in all zones\n"
+        "\n\t"
+        "Services can be specified using an FMRI, abbreviation, or fnmatch(5)\n"
+        "\tpattern, as shown in these examples for svc:/network/smtp:sendmail\n"
+        "\n"
+        "\tsvcs [opts] svc:/network/smtp:sendmail\n"
+        "\tsvcs [opts] network/smtp:sendmail\n"
+        "\tsvcs [opts] network/*mail\n"
+        "\tsvcs [opts] network/smtp\n"
+        "\tsvcs [opts] smtp:sendmail\n"
+        "\tsvcs [opts] smtp\n"
+        "\tsvcs [opts] sendmail\n"
+        "\n\t"
+        "Columns for output or sorting can be specified using these names:\n"
+        "\n");
+    for (const Column& c : columns()) std::printf("\t%-6s  %s\n", c.name, description_of_column(c.name));
+}
+
+// getopt() as Solaris reports errors, before svcs's own handling.
+int next_option(int argc, char** argv) {
+    int c = ::getopt(argc, argv, kOptions);
+    if (c == ':') {
+        std::fprintf(stderr, "svcs: option requires an argument -- %c\n", optopt);
+        return '!';
+    }
+    if (c == '?' && optopt != '?') {
+        std::fprintf(stderr, "svcs: illegal option -- %c\n", optopt);
+        return '!';
+    }
+    return c;
+}
+
+struct Restarter {
+    std::string entity;
 };
 
-Result<std::vector<std::string>> split_columns(const std::string& list) {
+struct State {
+    char mode = 0;  // 0, d, D, l, L, x
+    bool show_all = false, header = true, verbose = false, show_zones = false;
+    ListOptions list;
+    std::string columns_str;
+    bool columns_given = false;
+    std::vector<std::string> restarters;  // entities
+    std::optional<std::string> zone;
+};
+
+void add_sort_column(State& s, const std::string& col, bool reverse) {
+    const Column* c = find_column(col);
+    if (c == nullptr) die(cat("Unrecognized sort column \"", col, "\".\n"));
+    s.list.sort.push_back(SortKey{c, reverse});
+}
+
+void add_restarter(State& s, const std::string& fmri) {
+    auto f = smf::parse_fmri(fmri.starts_with("svc:") ? fmri : "svc:" + std::string(fmri.starts_with("/") ? "" : "/") + fmri);
+    if (!f) die(cat("Restarter FMRI \"", fmri, "\" is invalid.\n"));
+    if (!f->is_instance() || !f->pg.empty()) die(cat("Restarter FMRI \"", fmri, "\" does not designate an instance.\n"));
+    s.restarters.push_back(f->entity());
+}
+
+// illumos svcs.c's main(): a first pass finds the mode, a second checks every
+// option against it.
+std::vector<std::string> parse(State& s, int argc, char** argv) {
+    ::opterr = 0;
+    for (int c; (c = next_option(argc, argv)) != -1;) {
+        switch (c) {
+        case '!': argserr();
+        case '?': print_help(); std::exit(0);
+        case 'd': case 'D': case 'l': case 'L': case 'n': case 'x':
+            if (s.mode != 0 || c == 'n') argserr();  // -n: notification parameters are not kept here
+            s.mode = static_cast<char>(c);
+            break;
+        default: break;
+        }
+    }
+    ::optind = 0;  // glibc: a full reset
+    for (int c; (c = next_option(argc, argv)) != -1;) {
+        switch (c) {
+        case 'a':
+            if (s.mode != 0) argserr();
+            s.show_all = true;
+            break;
+        case 'H':
+            if (s.mode == 'l' || s.mode == 'x') argserr();
+            s.header = false;
+            break;
+        case 'p':
+            if (s.mode == 'x') argserr();
+            s.list.processes = true;
+            break;
+        case 'v': s.verbose = true; break;
+        case 'o':
+            if (s.mode == 'l' || s.mode == 'x') argserr();
+            s.columns_str = optarg;
+            s.columns_given = true;
+            break;
+        case 'R':
+            if (s.mode != 0) argserr();
+            add_restarter(s, optarg);
+            break;
+        case 's':
+        case 'S':
+            if (s.mode != 0) argserr();
+            add_sort_column(s, optarg, c == 'S');
+            break;
+        case 'z':
+            if (s.show_zones) argserr();
+            if (std::strcmp(optarg, "global") != 0) die(cat("invalid zone '", optarg, "'\n"));
+            s.zone = optarg;
+            break;
+        case 'Z':
+            if (s.zone) argserr();
+            s.show_zones = true;
+            break;
+        case 'd': case 'D': case 'l': case 'L': case 'x': break;
+        default: argserr();
+        }
+    }
+    return std::vector<std::string>(argv + optind, argv + argc);
+}
+
+smf::WalkResult walk(smf::Repository& repo, const std::vector<std::string>& args, unsigned flags, bool report) {
+    auto r = smf::walk_fmri(repo, args, flags);
+    if (!r) {
+        warn(cat("failed to iterate over instances: ", r.error().message, "\n"));
+        exit_status = 1;
+        return {};
+    }
+    if (report)
+        for (const std::string& e : r->errors) warn(e);
+    if (r->fatal) exit_status = 1;
+    return *r;
+}
+
+// The instances a dependency FMRI selects for svcs -d
+// (list_svc_or_inst_fmri() without complaints).
+void dependency_instances(smf::Repository& repo, const std::string& fmri, std::vector<std::string>& out) {
+    auto f = smf::parse_fmri(fmri.starts_with("svc:") ? fmri : "svc:" + std::string(fmri.starts_with("/") ? "" : "/") + fmri);
+    if (!f) {
+        exit_status = 1;  // file: and invalid FMRIs: silently fatal, as illumos svcs.c
+        return;
+    }
+    if (!f->pg.empty()) return;
+    auto exists = repo.exists(f->entity());
+    if (f->is_instance()) {
+        if (exists && *exists) out.push_back(f->entity());
+        return;
+    }
+    if (!exists || !*exists) {
+        exit_status = 1;
+        return;
+    }
+    if (auto insts = repo.instances_of(f->service)) out.insert(out.end(), insts->begin(), insts->end());
+    exit_status = 0;  // illumos svcs.c resets it after walking a service's instances
+}
+
+// walk_dependencies(): the running snapshot's dependency groups, but
+// not exclude_all ones.
+std::vector<std::string> cited(const Inst& i) {
     std::vector<std::string> out;
-    auto known = all_columns();
-    std::size_t pos = 0;
-    while (pos <= list.size()) {
-        auto c = list.find(',', pos);
-        std::string name = list.substr(pos, c == std::string::npos ? c : c - pos);
-        std::transform(name.begin(), name.end(), name.begin(), ::toupper);
-        if (std::none_of(known.begin(), known.end(), [&](const Column& k) { return name == k.name; }))
-            return make_error(cat("Unrecognized column \"", name, "\"."));
-        out.push_back(name);
-        if (c == std::string::npos) break;
-        pos = c + 1;
+    for (const smf::PropertyGroup& g : i.running.pgs) {
+        if (g.type != "dependency") continue;
+        const smf::Property* gr = g.find("grouping");
+        if (gr == nullptr || gr->type != smf::PropType::Astring || gr->values.size() != 1) continue;
+        if (gr->values[0] == "exclude_all") continue;
+        const smf::Property* e = g.find("entities");
+        if (e == nullptr) continue;
+        out.insert(out.end(), e->values.begin(), e->values.end());
     }
     return out;
 }
 
-void process_lines(const InstanceInfo& i) {
-    auto base = smf::contract_base();
-    if (!base) return;
-    for (pid_t pid : smf::Contract(*base, i.entity).pids()) {
-        auto text = read_text_file(cat("/proc/", pid, "/comm"));
-        std::string comm = text ? *text : "?";
-        if (!comm.empty() && comm.back() == '\n') comm.pop_back();
-        struct stat st {};
-        std::string stime = "-";
-        if (::stat(cat("/proc/", pid).c_str(), &st) == 0) stime = short_time(std::to_string(st.st_mtime));
-        std::printf("%-15s%8s %7d %s\n", "", stime.c_str(), pid, comm.c_str());
-    }
+// check_against_provider(): a dependency on the provider's service, or
+// (for an instance provider) on that instance.
+bool names_provider(const std::string& dep, const std::string& provider) {
+    auto f = smf::parse_fmri(dep.starts_with("svc:") ? dep : "svc:" + std::string(dep.starts_with("/") ? "" : "/") + dep);
+    if (!f || !f->pg.empty()) return false;
+    auto colon = provider.find(':');
+    std::string psvc = provider.substr(0, colon);
+    if (f->service != psvc) return false;
+    if (colon == std::string::npos) return !f->is_instance();
+    return !f->is_instance() || f->instance == provider.substr(colon + 1);
 }
 
-void print_table(smf::Repository& repo, std::vector<InstanceInfo> rows, const Options& o) {
-    auto cols = all_columns();
-    std::vector<const Column*> sel;
-    for (const std::string& n : o.columns)
-        for (const Column& c : cols)
-            if (n == c.name) sel.push_back(&c);
-    auto cell = [&](const Column* c, const InstanceInfo& i) {
-        return std::string(c->name) == "DESC" ? xvm::svcs::common_name(repo, i.entity) : c->value(i);
+bool restarter_matches(const State& s, const Inst& i) {
+    if (s.restarters.empty()) return true;
+    std::string r = single(i.composed, "general", "restarter").value_or("svc:/system/svc/restarter:default");
+    auto f = smf::parse_fmri(r);
+    if (!f) return false;
+    return std::find(s.restarters.begin(), s.restarters.end(), f->entity()) != s.restarters.end();
+}
+
+int run(State& s, const std::vector<std::string>& args) {
+    if (s.show_all && !args.empty()) warn("-a ignored when used with arguments.\n");
+    auto opened = smf::Repository::open(false);
+    if (!opened) {
+        smf::ScfError e = smf::scf_error_of(opened.error());
+        if (e == smf::ScfError::NotFound || e == smf::ScfError::Internal) e = smf::ScfError::NoServer;
+        die(cat("Could not bind to repository server: ", smf::scf_strerror(e), ".  Exiting.\n", "svcs: ",
+                opened.error().message, "\n"));
+    }
+    smf::Repository& repo = **opened;
+    bool report = !s.show_zones;  // with -Z, illumos svcs.c ignores what the walk reports
+
+    if (s.mode == 'l') {
+        if (args.empty()) argserr();
+        for (const smf::Walked& w : walk(repo, args, smf::kWalkMultiple, report).walked)
+            if (auto i = load_instance(repo, w.entity)) print_detailed(repo, *i, s.list.processes, s.verbose);
+        return exit_status;
+    }
+    if (s.mode == 'L') {
+        for (const smf::Walked& w : walk(repo, args, smf::kWalkMultiple, true).walked)
+            if (auto i = load_instance(repo, w.entity))
+                if (auto log = single(i->own, "restarter", "logfile")) std::printf("%s\n", log->c_str());
+        return exit_status;
+    }
+    if (s.mode == 'x') {
+        explain(repo, s.verbose, args);
+        return exit_status;
+    }
+
+    if (!s.columns_given) {
+        if (s.list.sort.empty()) {
+            if (s.show_zones) add_sort_column(s, "zone", false);
+            for (const char* c : {"state", "stime", "fmri"}) add_sort_column(s, c, false);
+        }
+        s.columns_str = std::string(s.show_zones ? "zone," : "") +
+                        (s.verbose ? "state,nstate,stime,ctid,fmri" : "state,stime,fmri");
+    }
+    if (s.columns_str.empty()) die("No columns specified.\n");
+    for (std::size_t pos = 0; pos <= s.columns_str.size();) {
+        auto comma = s.columns_str.find(',', pos);
+        std::string name = s.columns_str.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+        const Column* c = find_column(name);
+        if (c == nullptr) die(cat("Unknown column \"", name, "\".\n"));
+        std::string n = c->name;
+        if (n == "N" || n == "SN" || n == "NSTA" || n == "NSTATE") s.list.nstate_shown = true;
+        s.list.columns.push_back(c);
+        if (comma == std::string::npos) break;
+        pos = comma + 1;
+    }
+
+    // Lines in walk order, each instance once; then sorted by their keys
+    // (a stable sort: what compares equal keeps the walk's order).
+    std::vector<Line> lines;
+    std::set<std::string> listed;
+    auto list_instance = [&](const std::string& entity) {
+        if (!listed.insert(entity).second) return;
+        auto i = load_instance(repo, entity);
+        if (!i || !restarter_matches(s, *i)) return;
+        lines.push_back(make_line(*i, s.list));
     };
-    if (!o.sort_col.empty()) {
-        const Column* key = nullptr;
-        for (const Column& c : cols)
-            if (o.sort_col == c.name) key = &c;
-        std::stable_sort(rows.begin(), rows.end(), [&](const InstanceInfo& a, const InstanceInfo& b) {
-            return o.descending ? cell(key, b) < cell(key, a) : cell(key, a) < cell(key, b);
-        });
-    } else {
-        std::sort(rows.begin(), rows.end(), [](const InstanceInfo& a, const InstanceInfo& b) {
-            return std::tie(a.state, a.stamp, a.entity) < std::tie(b.state, b.stamp, b.entity);
-        });
-    }
-    auto line = [&](const std::function<std::string(const Column*)>& text) {
-        std::string out;
-        for (std::size_t k = 0; k < sel.size(); ++k) {
-            std::string t = text(sel[k]);
-            bool last = k + 1 == sel.size();
-            if (!last && sel[k]->width > 0 && static_cast<int>(t.size()) < sel[k]->width)
-                t += std::string(static_cast<std::size_t>(sel[k]->width) - t.size(), ' ');
-            out += t + (last ? "" : " ");
+    if (s.mode == 0) {
+        bool show_all = s.show_all || !args.empty() || !s.restarters.empty();
+        for (const smf::Walked& w : walk(repo, args, smf::kWalkMultiple, report).walked) {
+            if (!show_all) {
+                auto i = load_instance(repo, w.entity);
+                if (!i || (instance_enabled(*i, false) != 1 && instance_enabled(*i, true) != 1)) continue;
+            }
+            list_instance(w.entity);
         }
-        while (!out.empty() && out.back() == ' ') out.pop_back();
-        std::printf("%s\n", out.c_str());
-    };
-    if (o.header) line([](const Column* c) { return std::string(c->name); });
-    for (const InstanceInfo& i : rows) {
-        line([&](const Column* c) { return cell(c, i); });
-        if (o.procs) process_lines(i);
-    }
-}
-
-void print_long(smf::Repository& repo, const InstanceInfo& i, bool first) {
-    if (!first) std::printf("\n");
-    auto row = [](const char* label, const std::string& v) { std::printf("%-13s%s\n", label, v.c_str()); };
-    row("fmri", "svc:/" + i.entity);
-    if (std::string n = xvm::svcs::common_name(repo, i.entity); !n.empty()) row("name", n);
-    row("enabled", std::string(i.enabled ? "true" : "false") + (i.temporary ? " (temporary)" : ""));
-    row("state", i.state);
-    row("next_state", i.next_state);
-    row("state_time", xvm::svcs::long_time(i.stamp));
-    if (!i.logfile.empty()) row("logfile", i.logfile);
-    row("restarter", "svc:/system/svc/restarter:default");
-    if (i.contract != "0") row("contract_id", i.contract);
-    for (const auto& d : xvm::svcs::dependencies(repo, i.entity))
-        row("dependency", cat(d.grouping, "/", d.restart_on, " ", d.fmri, " (", d.status, ")"));
-}
-
-int run(const Options& o, const std::vector<std::string>& operands) {
-    auto repo = smf::Repository::open(false);
-    if (!repo) return std::fprintf(stderr, "svcs: %s\n", repo.error().message.c_str()), 1;
-    std::vector<std::string> ents;
-    int rc = 0;
-    if (operands.empty()) {
-        auto all = smf::all_instances(**repo);
-        if (all) ents = *all;
-    }
-    for (const std::string& op : operands) {
-        auto m = smf::resolve_operand(**repo, op, smf::OperandRule::All);
-        if (!m) {
-            std::fprintf(stderr, "svcs: %s\n", m.error().message.c_str());
-            rc = 1;
-            continue;
+    } else if (s.mode == 'd') {
+        if (args.empty()) argserr();
+        for (const smf::Walked& w : walk(repo, args, smf::kWalkMultiple, report).walked) {
+            auto i = load_instance(repo, w.entity);
+            if (!i) continue;
+            std::vector<std::string> deps;
+            for (const std::string& f : cited(*i)) dependency_instances(repo, f, deps);
+            for (const std::string& d : deps) list_instance(d);
         }
-        for (const std::string& e : *m)
-            if (std::find(ents.begin(), ents.end(), e) == ents.end()) ents.push_back(e);
-    }
-    if (o.explain) return std::max(rc, xvm::svcs::explain(**repo, ents, operands.empty()));
-    if (o.deps || o.dependents) {
-        std::set<std::string> rel;
-        for (const std::string& e : ents) {
-            if (o.deps)
-                for (const auto& d : xvm::svcs::dependencies(**repo, e)) rel.insert(d.instances.begin(), d.instances.end());
-            else
-                for (const std::string& d : xvm::svcs::dependents(**repo, e)) rel.insert(d);
+    } else if (s.mode == 'D') {
+        if (args.empty()) argserr();
+        auto all = walk(repo, {}, 0, false);
+        for (const smf::Walked& w : walk(repo, args, smf::kWalkMultiple | smf::kWalkService, true).walked) {
+            for (const smf::Walked& other : all.walked) {
+                auto i = load_instance(repo, other.entity);
+                if (!i) continue;
+                auto deps = cited(*i);
+                if (std::any_of(deps.begin(), deps.end(), [&](const std::string& d) { return names_provider(d, w.entity); }))
+                    list_instance(other.entity);
+            }
         }
-        ents.assign(rel.begin(), rel.end());
     }
-    std::vector<InstanceInfo> rows;
-    for (const std::string& e : ents) {
-        auto i = smf::instance_info(**repo, e);
-        if (!i) {
-            std::fprintf(stderr, "svcs: %s\n", i.error().message.c_str());
-            rc = 1;
-            continue;
-        }
-        // Enabled instances, temporarily disabled ones included (SMF.md 11).
-        bool shown = o.all || !operands.empty() || o.deps || o.dependents || i->enabled ||
-                     i->persistent_enabled || i->state != "disabled";
-        if (shown) rows.push_back(*i);
-    }
-    if (o.logpath) {
-        for (const InstanceInfo& i : rows) std::printf("%s\n", i.logfile.c_str());
-    } else if (o.longfmt) {
-        for (std::size_t k = 0; k < rows.size(); ++k) print_long(**repo, rows[k], k == 0);
-    } else {
-        print_table(**repo, rows, o);
-    }
-    return rc;
-}
-
-int usage() {
-    std::fprintf(stderr,
-                 "Usage: svcs [-aHpv] [-o col[,col]...] [-s col] [-S col] [<service> ...]\n"
-                 "       svcs -d | -D [-Hpv] [-o col[,col]...] [<service> ...]\n"
-                 "       svcs -l | -L <service> ...\n"
-                 "       svcs -x [-v] [<service> ...]\n"
-                 "Columns: CTID DESC FMRI INST N NSTA NSTATE S SCOPE STA STATE STIME SVC ZONE\n");
-    return 2;
+    std::stable_sort(lines.begin(), lines.end(), [](const Line& a, const Line& b) { return a.key < b.key; });
+    if (s.header) std::printf("%s\n", header_line(s.list).c_str());
+    for (const Line& l : lines) std::printf("%s\n", l.text.c_str());
+    return exit_status;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    Options o;
-    int c;
-    while ((c = ::getopt(argc, argv, "aHpvlxdDLo:s:S:?")) != -1) {
-        switch (c) {
-        case 'a': o.all = true; break;
-        case 'H': o.header = false; break;
-        case 'p': o.procs = true; break;
-        case 'v': o.columns = {"STATE", "NSTATE", "STIME", "CTID", "FMRI"}; break;
-        case 'l': o.longfmt = true; break;
-        case 'x': o.explain = true; break;
-        case 'd': o.deps = true; break;
-        case 'D': o.dependents = true; break;
-        case 'L': o.logpath = true; break;
-        case 'o':
-        case 's':
-        case 'S': {
-            auto cols = split_columns(optarg);
-            if (!cols) return std::fprintf(stderr, "svcs: %s\n", cols.error().message.c_str()), 2;
-            if (c == 'o') o.columns = *cols;
-            else o.sort_col = cols->front(), o.descending = c == 'S';
-            break;
-        }
-        default: return usage();
-        }
-    }
-    if ((o.longfmt || o.logpath) && optind == argc) return usage();
-    if (o.deps && o.dependents) return usage();
-    return run(o, std::vector<std::string>(argv + optind, argv + argc));
+    std::setlocale(LC_ALL, "");
+    xvm::svcs::now = ::time(nullptr);
+    State s;
+    auto args = parse(s, argc, argv);
+    return run(s, args);
 }

@@ -1,9 +1,9 @@
 // The guest's console: text out through the console ring's "out" half,
-// keystrokes in through its "in" half (lib/ring.h), with event-channel
+// keystrokes in through its "in" half (lib/xen/ring.h), with event-channel
 // notifications, as a PV guest's hvc_xen driver does. Output the ring
 // cannot take yet waits in a queue (bounded: a bulk "spew" is generated as
 // the ring drains, never buffered whole); input is cut into lines for the
-// shell (shell.cpp).
+// shell (Guest::command in guest.cpp).
 #pragma once
 
 #include <cstdint>

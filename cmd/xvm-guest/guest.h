@@ -3,7 +3,7 @@
 // console), registers with xenstore over its ring (GET_DOMAIN_PATH, the
 // usual feature nodes, watches on control/shutdown and memory/target),
 // obeys shutdown requests by telling hvsim (SCHEDOP_shutdown), follows its
-// balloon target, and runs a small console shell (shell.cpp).
+// balloon target, and runs a small console shell (Guest::command).
 //
 // Its "kernel" and "extra" strings choose scripted misbehaviour, so tests
 // can provoke every path of the daemons (words anywhere in either string):
@@ -20,18 +20,11 @@
 #include <string>
 
 #include "cmd/xvm-guest/console.h"
+#include "lib/xen/guest_abi.h"
 #include "cmd/xvm-guest/xs_client.h"
 
 namespace xvm::guest {
 
-struct Args {
-    std::uint32_t domid = 0;
-    std::uint64_t memory_kib = 0;
-    std::uint32_t vcpus = 1;
-    std::string kernel;
-    std::string extra;
-    bool resume = false;
-};
 
 struct Behaviour {
     bool crash_on_boot = false;
@@ -53,7 +46,7 @@ inline constexpr std::uint64_t kStateMagic = 0x584d56475354ull;  // "XMVGST"
 
 class Guest {
   public:
-    Guest(const Args& args, KernelState* state, XsClient& xs, Console& console, int control_fd)
+    Guest(const guest_abi::GuestStart& args, KernelState* state, XsClient& xs, Console& console, int control_fd)
         : args_(args),
           behaviour_(parse_behaviour(args.kernel, args.extra)),
           state_(state),
@@ -80,7 +73,7 @@ class Guest {
     void tell_hvsim(const std::string& line);
     std::string mem_report() const;
 
-    Args args_;
+    guest_abi::GuestStart args_;
     Behaviour behaviour_;
     KernelState* state_;
     XsClient& xs_;

@@ -7,7 +7,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <charconv>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -17,46 +16,13 @@
 #include "lib/base/format.h"
 #include "cmd/xvm-guest/guest.h"
 #include "lib/xen/guest_abi.h"
+#include "lib/xen/hypervisor.h"
 #include "lib/base/log.h"
 #include "lib/base/mapping.h"
 #include "cmd/xvm-guest/xs_client.h"
 
 namespace xvm::guest {
 namespace {
-
-template <typename T>
-bool number(const std::string& text, T& out) {
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-    return ec == std::errc() && end == text.data() + text.size();
-}
-
-Result<Args> parse_args(const std::vector<std::string>& argv) {
-    Args a;
-    for (std::size_t i = 0; i < argv.size(); ++i) {
-        const std::string& k = argv[i];
-        if (k == "--resume") {
-            a.resume = true;
-            continue;
-        }
-        if (i + 1 >= argv.size()) return make_error(cat("option ", k, " needs a value"));
-        const std::string& v = argv[++i];
-        bool ok = true;
-        if (k == "--domid")
-            ok = number(v, a.domid);
-        else if (k == "--memory-kib")
-            ok = number(v, a.memory_kib);
-        else if (k == "--vcpus")
-            ok = number(v, a.vcpus);
-        else if (k == "--kernel")
-            a.kernel = v;
-        else if (k == "--extra")
-            a.extra = v;
-        else
-            return make_error(cat("unknown option ", k));
-        if (!ok) return make_error(cat("option ", k, ": '", v, "' is not a number"));
-    }
-    return a;
-}
 
 Status drain(int fd) {
     std::uint64_t v;
@@ -67,12 +33,12 @@ Status drain(int fd) {
 
 int run(int argc, char** argv) {
     log_init(cat("xvm-guest"));
-    auto args = parse_args(std::vector<std::string>(argv + 1, argv + argc));
+    auto args = guest_abi::from_words(std::vector<std::string>(argv + 1, argv + argc));
     if (!args) return log_error(args.error()), 2;
     using namespace guest_abi;
-    auto xs_page = Mapping::map_shared(kXenstorePageFd, 4096, PROT_READ | PROT_WRITE);
-    auto cons_page = Mapping::map_shared(kConsolePageFd, 4096, PROT_READ | PROT_WRITE);
-    auto mem_page = Mapping::map_shared(kMemoryFd, 4096, PROT_READ | PROT_WRITE);
+    auto xs_page = Mapping::map_shared(kXenstorePageFd, kPageSize, PROT_READ | PROT_WRITE);
+    auto cons_page = Mapping::map_shared(kConsolePageFd, kPageSize, PROT_READ | PROT_WRITE);
+    auto mem_page = Mapping::map_shared(kMemoryFd, kPageSize, PROT_READ | PROT_WRITE);
     for (const auto* m : {&xs_page, &cons_page, &mem_page})
         if (!*m) return log_error(m->error().context("xvm-guest: the descriptors hvsim passes")), 2;
     auto loop = EventLoop::create();

@@ -1,5 +1,5 @@
 // The guest's xenstore client: xs_wire messages over the shared xenstore
-// ring (lib/ring.h, lib/xs_wire.h) with event-channel notifications, as a
+// ring (lib/xen/ring.h, lib/xen/xs_wire.h) with event-channel notifications, as a
 // paravirtualised kernel's xenbus driver does. Asynchronous: requests are
 // queued and written as the ring has room; each reply goes to the callback
 // of its request id, WATCH_EVENTs to the watch callback.

@@ -6,7 +6,7 @@
 // svc:/system/xctl/xend:default: auto (default) | xen | sim. With auto on
 // a host that is not a Xen dom0 (/proc/xen/capabilities missing or without
 // control_d), the three services are disabled temporarily and each log
-// gets one line saying why and how to select the simulator (DESIGN.md
+// gets one line saying why and how to select the simulator (docs/design.md
 // section 1); the exit status SMF_EXIT_TEMP_DISABLE leaves this instance
 // disabled, not in maintenance.
 //
@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -29,8 +30,8 @@
 #include "daemons/kit/backend_setting.h"
 #include "lib/base/format.h"
 #include "lib/base/paths.h"
+#include "lib/base/unique_fd.h"
 #include "lib/smf/scf.h"
-#include "lib/smf/smf_fmri.h"
 
 namespace {
 
@@ -39,15 +40,21 @@ using namespace xvm;
 constexpr const char* kServices[] = {"svc:/system/xctl/store:default", "svc:/system/xctl/xend:default",
                                      "svc:/system/xctl/console:default"};
 
+// SMF names an instance's log after its FMRI:
+// svc:/system/xctl/store:default -> system-xctl-store:default.log
+std::string log_name(std::string_view fmri) {
+    std::string name(fmri.substr(fmri.starts_with("svc:/") ? 5 : 0));
+    std::replace(name.begin(), name.end(), '/', '-');
+    return name + ".log";
+}
+
 // Appends the line to another service's log; the own log is stdout.
 void log_to(const char* fmri, const std::string& line) {
-    auto f = smf::parse_fmri(fmri);
-    if (!f) return;
-    std::string path = root_path(cat("/var/svc/log/", smf::log_stem(f->entity())));
-    int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) return;  // a non-root method cannot write other logs; its own line suffices
-    (void)!::write(fd, line.data(), line.size());
-    ::close(fd);
+    std::string path = root_path(cat("/var/svc/log/", log_name(fmri)));
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644));
+    if (!fd) return;  // a non-root method cannot write other logs; its own line suffices
+    // A short write loses part of an explanatory line, nothing more.
+    (void)!::write(fd.get(), line.data(), line.size());
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // hvsim's event channels. Every port owns an eventfd, its "wait" side: the
 // remote end notifies it by writing to that eventfd directly, so a
 // notification costs one write() and one wake-up and never passes through
-// hvsim (latency matters: DESIGN.md section 2). hvsim only hands out the
+// hvsim (latency matters: docs/design.md section 2). hvsim only hands out the
 // descriptors when a channel is allocated and bound.
 //
 // An unbound port (alloc_unbound) already holds the eventfd its future peer

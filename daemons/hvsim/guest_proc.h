@@ -24,6 +24,7 @@
 #include "lib/base/result.h"
 #include "lib/base/unique_fd.h"
 #include "lib/priv/cred_switch.h"
+#include "lib/xen/guest_abi.h"
 
 namespace xvm::hvsim {
 
@@ -35,14 +36,6 @@ struct GuestSpec {
     CapMask launcher_keep = 0;  // daemon_caps: hvsim-launcher
 };
 
-struct GuestArgs {
-    DomId domid = 0;
-    std::uint64_t memory_kib = 0;
-    std::uint32_t vcpus = 1;
-    std::string kernel;
-    std::string extra;
-    bool resume = false;
-};
 
 struct GuestProcess {
     pid_t pid = -1;

@@ -29,6 +29,7 @@ namespace xvm::hvsim {
 namespace {
 
 enum Request : std::uint8_t { kSpawn = 1, kSignal = 2 };
+constexpr char kRestricted = 'R';  // the launcher's first message
 constexpr std::size_t kMaxMessage = 16 * 1024;
 constexpr auto kExitWait = std::chrono::seconds(5);
 
@@ -94,7 +95,7 @@ void reply(int sock, int err, pid_t pid, int fd) {
 }
 
 void on_spawn(LauncherState& st, WireReader& r, std::vector<UniqueFd>& fds) {
-    GuestArgs a;
+    guest_abi::GuestStart a;
     a.domid = r.u32("domid");
     a.memory_kib = r.u64("memory_kib");
     a.vcpus = r.u32("vcpus");
@@ -102,10 +103,8 @@ void on_spawn(LauncherState& st, WireReader& r, std::vector<UniqueFd>& fds) {
     a.kernel = r.str("kernel");
     a.extra = r.str("extra");
     if (!r.finish() || fds.size() != guest_abi::kFdCount) return reply(st.sock, EINVAL, 0, -1);
-    std::vector<std::string> words = {st.spec.program,   "--domid", cat(a.domid), "--memory-kib",
-                                      cat(a.memory_kib), "--vcpus", cat(a.vcpus), "--kernel",
-                                      a.kernel,          "--extra", a.extra};
-    if (a.resume) words.push_back("--resume");
+    std::vector<std::string> words = guest_abi::to_words(a);
+    words.insert(words.begin(), st.spec.program);
     std::vector<char*> argv;
     for (auto& w : words) argv.push_back(w.data());
     argv.push_back(nullptr);
@@ -159,6 +158,8 @@ Status restrict_launcher(const GuestSpec& spec) {
         log_error(s.error().context("cannot restrict the launcher"));
         ::_exit(SMF_EXIT_ERR_FATAL);
     }
+    // hvsim goes on only once we are restricted (Launcher::start waits).
+    if (::send(sock, &kRestricted, 1, 0) != 1) ::_exit(SMF_EXIT_ERR_FATAL);
     sigset_t chld;
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
@@ -210,6 +211,15 @@ Result<Launcher> Launcher::start(const GuestSpec& spec) {
         if (::dup2(fd, 3) < 0) ::_exit(SMF_EXIT_ERR_FATAL);
         launcher_main(3, spec);
     }
+    // Nothing else happens until the launcher has dropped what it must not
+    // keep: it answers with one byte, or ends (EOF) when it could not.
+    char first = 0;
+    ssize_t n;
+    do {
+        n = ::recv(ours.get(), &first, 1, 0);
+    } while (n < 0 && errno == EINTR);
+    if (n != 1 || first != kRestricted)
+        return make_error("the guest launcher could not restrict itself (see its log line)", EPERM);
     return Launcher(std::move(ours), pid);
 }
 
@@ -224,7 +234,7 @@ Result<std::string> Launcher::exchange(const std::string& request, std::span<con
     return std::string(buf.data(), *n);
 }
 
-Result<GuestProcess> Launcher::spawn(const GuestArgs& args, const DomainPages& pages,
+Result<GuestProcess> Launcher::spawn(const guest_abi::GuestStart& args, const DomainPages& pages,
                                      const PortFds& store, const PortFds& console) {
     int sv[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) < 0)

@@ -22,7 +22,7 @@ class Launcher {
     // Forks the launcher. Call while still root, before dropping privileges.
     static Result<Launcher> start(const GuestSpec& spec);
 
-    Result<GuestProcess> spawn(const GuestArgs& args, const DomainPages& pages,
+    Result<GuestProcess> spawn(const guest_abi::GuestStart& args, const DomainPages& pages,
                                const PortFds& store, const PortFds& console);
     Status signal(pid_t pid, int signo);
     // SIGKILL, then wait (bounded) until the process has exited.

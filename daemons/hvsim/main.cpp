@@ -1,9 +1,9 @@
-// hvsim - the simulated hypervisor daemon (DESIGN.md section 5; hvsim(1M)).
+// hvsim - the simulated hypervisor daemon (docs/design.md section 5; hvsim(1M)).
 //
-// How it fits: the daemons' "sim" hypervisor backend (lib/hv_sim.cpp) is a
+// How it fits: the daemons' "sim" hypervisor backend (lib/xen/hv_sim.cpp) is a
 // client of hvsim's socket <root>/var/run/xvm/hvsim.sock (mode 0666; only
 // peers holding xvm_control are served - server.cpp). The protocol is a
-// small length-checked binary one (lib/hv_proto.h); event channels, ring
+// small length-checked binary one (lib/xen/hv_proto.h); event channels, ring
 // pages, dump files and the domain-event subscription travel as
 // descriptors, so the hot paths (notify, ring I/O) never pass through
 // hvsim. One event loop; the state lives in sim.cpp (domains, guests,

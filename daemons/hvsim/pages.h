@@ -17,7 +17,6 @@
 
 namespace xvm::hvsim {
 
-inline constexpr std::size_t kPageSize = 4096;
 
 struct DomainPages {
     std::string dir;

@@ -166,7 +166,7 @@ Status Sim::shutdown(DomId dom, ShutdownReason reason) {
 Status Sim::start_guest(DomId dom) {
     Guest& guest = guests_.at(dom);
     const Domain& d = **table_.find(dom);
-    GuestArgs args{.domid = dom,
+    guest_abi::GuestStart args{.domid = dom,
                    .memory_kib = d.memory_kib,
                    .vcpus = d.vcpus_online,
                    .kernel = d.config.kernel,

@@ -1,6 +1,6 @@
 // The one shared xctl setting every daemon's hypervisor choice comes from:
 // config/hypervisor-backend of svc:/system/xctl/xend:default ("auto",
-// "xen" or "sim"; DESIGN.md section 5), read from its running snapshot
+// "xen" or "sim"; docs/design.md section 5), read from its running snapshot
 // like every daemon setting (docs/smf.md). Read here, above lib/xen, so
 // the hypervisor library never reads SMF itself.
 #pragma once

@@ -77,6 +77,9 @@ Status write_pid_file(const std::string& path) {
 }  // namespace
 
 Result<DaemonStart> DaemonStart::begin(const StartSpec& spec) {
+    // Whatever our parent left open beyond 0, 1 and 2 is not ours to keep
+    // (a restarter's or a shell's descriptors must not survive the drop).
+    if (::close_range(3, ~0U, 0) < 0) return errno_error("cannot close inherited descriptors");
     DaemonStart d;
     d.spec_ = spec;
     bool root = ::geteuid() == 0;

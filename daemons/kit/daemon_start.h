@@ -3,7 +3,8 @@
 // and nothing as root touches a path that xvm can change):
 //
 //   1. configuration (service_config.h); -n reports it and exits
-//   2. background: fork, the parent waits on the ready pipe (daemonize.h)
+//   2. inherited descriptors beyond 0, 1, 2 closed; background: fork, the
+//      parent waits on the ready pipe (lib/base/daemonize.h)
 //   3. run directories made as root, refusing symbolic links and foreign
 //      owners, handed to xvm by descriptor (lib/base/trusted_dir.h)
 //   4. rlimits that only root may raise
@@ -37,7 +38,7 @@ struct RunDir {
     mode_t mode = 0755;
     // Files of an earlier installation (made by root) that the daemon must
     // own now: given to xvm when they are regular files, never through a
-    // link (upgrade safety, DESIGN.md section 2).
+    // link (upgrade safety, docs/design.md section 2).
     std::vector<std::string> adopt = {};
 };
 

@@ -1,4 +1,4 @@
-// Method contexts (SMF.md section 4): the credentials, privileges,
+// Method contexts (svc.startd(1M) "Methods"): the credentials, privileges,
 // working directory and environment a method runs with. Resolution
 // happens in svc.startd before fork - names are looked up, privileges
 // translated into Linux capabilities through the privileges/ table - so

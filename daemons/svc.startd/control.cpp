@@ -8,42 +8,12 @@
 #include "lib/base/log.h"
 #include "lib/base/paths.h"
 #include "lib/smf/rbac.h"
+#include "lib/smf/smf_fmri.h"
 #include "lib/smf/smf_control.h"
 #include "lib/base/unix_socket.h"
+#include "daemons/svc.startd/svclog.h"
 
 namespace xvm::startd {
-namespace {
-
-std::vector<std::string> values(const smf::PgSet& set, std::string_view pg, std::string_view prop) {
-    const smf::Property* p = set.find(pg, prop);
-    return p ? p->values : std::vector<std::string>{};
-}
-
-}  // namespace
-
-std::vector<std::string> required_authorizations(const smf::Request& r, const smf::PgSet& composed) {
-    std::vector<std::string> any;
-    switch (smf::kind_of(r.verb)) {
-    case smf::RequestKind::Notify:
-        return {"*"};  // anyone may wake the restarter; it changes nothing
-    case smf::RequestKind::Action:
-        any = values(composed, "general", "action_authorization");
-        any.push_back("solaris.smf.manage");
-        break;
-    case smf::RequestKind::Property:
-        if (r.verb == "setprop" || (r.verb == "delprop" && r.args.size() > 1)) {
-            // The group's own value_authorization, else the entity's.
-            const std::string pg = r.args.empty() ? "" : r.args[0];
-            any = values(composed, pg, "value_authorization");
-            if (any.empty()) any = values(composed, "general", "value_authorization");
-        }
-        any.push_back("solaris.smf.modify");
-        break;
-    case smf::RequestKind::Unknown:
-        break;
-    }
-    return any;
-}
 
 Result<std::unique_ptr<ControlServer>> ControlServer::create(EventLoop& loop, Restarter& restarter) {
     auto db = PrivDb::load_installed();
@@ -68,6 +38,18 @@ ControlServer::~ControlServer() {
 }
 
 void ControlServer::on_peer(UniqueFd fd, PeerCred peer) {
+    // A bound on the clients held at once keeps descriptors for the
+    // restarter's own work (logs, contracts, methods): one more is told to
+    // come back and closed at once, with one log line per episode.
+    if (conns_.size() >= kMaxClients) {
+        if (!saturated_)
+            log_warnx(cat(kMaxClients, " clients on the control socket: refusing more until one finishes"));
+        saturated_ = true;
+        std::string busy = smf::encode_reply(make_error("svc.startd is busy; try again", EAGAIN));
+        (void)!::write(fd.get(), busy.data(), busy.size());  // a short reply into an empty buffer, or nothing
+        return;
+    }
+    saturated_ = false;
     int raw = fd.get();
     std::uint64_t serial = ++serial_;
     conns_[raw] = Conn{std::move(fd), std::move(peer), {}, serial};
@@ -86,24 +68,53 @@ void ControlServer::on_peer(UniqueFd fd, PeerCred peer) {
     }
 }
 
+// Root may do anything; everyone else is judged by smf_auth.h on the
+// current configuration of the entity (and of its service).
 Status ControlServer::authorize(const PeerCred& peer, const smf::Request& r) {
     if (peer.uid == 0) return {};
-    auto composed = r.entity.find(':') != std::string::npos
-                        ? restarter_.repo().composed_current(r.entity)
-                        : restarter_.repo().current(r.entity);
-    if (!composed) return std::move(composed).error();
-    auto needed = required_authorizations(r, *composed);
-    if (!needed.empty() && needed.front() == "*") return {};
+    auto own = restarter_.repo().current(r.entity);
+    if (!own) return std::move(own).error();
+    std::optional<smf::PgSet> service;
+    if (r.entity.find(':') != std::string::npos) {
+        auto svc = restarter_.repo().current(smf::service_of(r.entity));
+        if (!svc) return std::move(svc).error();
+        service = std::move(*svc);
+    }
+    smf::AuthScope scope{&*own, service ? &*service : nullptr};
+    return check(peer, smf::needed_for(r, scope), r.entity);
+}
+
+Status ControlServer::check(const PeerCred& peer, const smf::Needed& needed, const std::string& entity) {
+    if (peer.uid == 0 || needed.anyone) return {};
     struct passwd* pw = ::getpwuid(peer.uid);
     std::vector<std::string> held = pw ? user_authorizations(pw->pw_name) : std::vector<std::string>{};
-    for (const std::string& n : needed)
-        if (has_authorization(held, n)) return {};
-    std::string want = needed.empty() ? "root" : needed.front();
-    log_warnx(cat("denied ", r.verb, " on svc:/", r.entity, " to uid ", peer.uid, " pid ", peer.pid,
-                  ": lacks ", want));
-    return make_error(cat("permission denied: ", r.verb, " on svc:/", r.entity,
-                          " requires authorization ", want),
-                      EPERM);
+    if (smf::permits(needed, held)) return {};
+    log_warnx(cat("denied ", printable(needed.what), " on svc:/", printable(entity), " to uid ", peer.uid, " pid ", peer.pid, ": needs ",
+                  needed.any.empty() ? std::string("root") : join(needed.any, " or ")));
+    return make_error(smf::denial(needed, entity), EPERM);
+}
+
+// "read entity view pg": the group as the real repository has it, for a
+// caller allowed to read it (smf_auth.h: needed_to_read).
+Result<std::string> ControlServer::read_group(const PeerCred& peer, const smf::Request& r) {
+    if (r.args.size() != 2) return make_error("read: expected a view and a property group");
+    smf::Repository& repo = restarter_.repo();
+    auto view = repo.view(r.entity, r.args[0]);
+    if (!view) return std::move(view).error();
+    const smf::PropertyGroup* g = view->find(r.args[1]);
+    if (g == nullptr)
+        return make_error(cat("svc:/", r.entity, " has no property group ", r.args[1], " in view ", r.args[0]), ENOENT);
+    // The current view of an instance takes missing authorization
+    // properties from its service; the other views are composed already.
+    std::optional<smf::PgSet> service;
+    if (r.args[0] == "current" && r.entity.find(':') != std::string::npos) {
+        auto svc = repo.current(smf::service_of(r.entity));
+        if (!svc) return std::move(svc).error();
+        service = std::move(*svc);
+    }
+    smf::AuthScope scope{&*view, service ? &*service : nullptr};
+    if (auto st = check(peer, smf::needed_to_read(scope, r.args[1]), r.entity); !st) return std::move(st).error();
+    return smf::encode(smf::PgSet{{*g}});
 }
 
 Status ControlServer::on_readable(int fd) {
@@ -131,6 +142,12 @@ Status ControlServer::on_readable(int fd) {
         finish(fd, make_error(cat("unknown request \"", request->verb, "\"")));
         return {};
     }
+    if (smf::kind_of(request->verb) == smf::RequestKind::Read) {
+        auto value = read_group(c.peer, *request);
+        if (value) finish_value(fd, *value);
+        else finish(fd, Status(std::move(value).error()));
+        return {};
+    }
     Status st = authorize(c.peer, *request);
     if (st) st = smf::apply_request(restarter_.repo(), *request);
     // Acted on before the reply, so a client that sees "ok" sees the
@@ -140,11 +157,16 @@ Status ControlServer::on_readable(int fd) {
     return {};
 }
 
-void ControlServer::finish(int fd, const Status& result) {
-    std::string reply = smf::encode_reply(result);
-    // A short reply into an empty socket buffer; a peer that is gone
-    // simply misses it.
-    (void)!::write(fd, reply.data(), reply.size());
+void ControlServer::finish(int fd, const Status& result) { reply(fd, smf::encode_reply(result)); }
+
+void ControlServer::finish_value(int fd, const std::string& payload) { reply(fd, smf::encode_value_reply(payload)); }
+
+void ControlServer::reply(int fd, const std::string& text) {
+    // One reply per connection into an empty socket buffer; a reply larger
+    // than the buffer (a big protected group) is cut off if the peer does
+    // not read, and a peer that is gone simply misses it. The socket is
+    // non-blocking: the loop never waits on a client.
+    (void)!::write(fd, text.data(), text.size());
     loop_.remove_fd(fd);
     conns_.erase(fd);
 }

@@ -2,25 +2,24 @@
 
 #include <gtest/gtest.h>
 
+#include "lib/smf/smf_control.h"
+
 namespace xvm::startd {
 namespace {
 
-TEST(Control, RequiredAuthorizations) {
-    smf::PgSet set;
-    set.get_or_add("general", "framework")
-        .set({"action_authorization", smf::PropType::Astring, {"solaris.smf.manage.xctl"}});
-    set.get_or_add("config", "application")
-        .set({"value_authorization", smf::PropType::Astring, {"solaris.smf.value.xctl"}});
-    using V = std::vector<std::string>;
-    EXPECT_EQ(required_authorizations({"restart", "x:default", {}}, set),
-              (V{"solaris.smf.manage.xctl", "solaris.smf.manage"}));
-    EXPECT_EQ(required_authorizations({"setprop", "x", {"config", "p", "", "1"}}, set),
-              (V{"solaris.smf.value.xctl", "solaris.smf.modify"}));
-    EXPECT_EQ(required_authorizations({"setprop", "x", {"other", "p", "", "1"}}, set),
-              (V{"solaris.smf.modify"}));
-    EXPECT_EQ(required_authorizations({"addpg", "x", {"n", "application"}}, set),
-              (V{"solaris.smf.modify"}));
-    EXPECT_TRUE(required_authorizations({"bogus", "x", {}}, set).empty());
+// The reply codec svc.startd and the commands share.
+TEST(Control, ReplyCodec) {
+    EXPECT_EQ(smf::encode_reply(Status{}), "ok\n");
+    EXPECT_EQ(*smf::decode_reply("ok\n"), "");
+    std::string payload = "pg config application P\nprop p astring \"a\\tb\"\n";
+    EXPECT_EQ(*smf::decode_reply(smf::encode_value_reply(payload)), payload);
+    auto err = smf::decode_reply(smf::encode_reply(make_error("no\tway", EPERM)));
+    ASSERT_FALSE(err);
+    EXPECT_EQ(err.error().code, EPERM);
+    EXPECT_EQ(err.error().message, "no\tway");
+    EXPECT_EQ(smf::decode_reply("error\t0\tx\n").error().code, EPROTO) << "an error is never success";
+    EXPECT_FALSE(smf::decode_reply("value\n"));
+    EXPECT_FALSE(smf::decode_reply("garbage\n"));
 }
 
 }  // namespace

@@ -28,13 +28,25 @@ Result<UniqueFd> open_log(std::string_view instance) {
     return fd;
 }
 
+std::string printable(std::string_view text) {
+    std::string out;
+    for (char c : text) {
+        auto u = static_cast<unsigned char>(c);
+        if (c == '\n') out += "\\n";
+        else if (c == '\t') out += "\\t";
+        else if (u < 0x20 || u == 0x7f) out += cat("\\x", "0123456789abcdef"[u >> 4], "0123456789abcdef"[u & 15]);
+        else out += c;
+    }
+    return out;
+}
+
 std::string log_line(std::string_view message) {
     time_t now = ::time(nullptr);
     struct tm tm {};
     ::localtime_r(&now, &tm);
     char stamp[32];
     ::strftime(stamp, sizeof stamp, "%b %e %T", &tm);
-    return cat("[ ", stamp, " ", message, " ]\n");
+    return cat("[ ", stamp, " ", printable(message), " ]\n");
 }
 
 void instance_log(std::string_view instance, std::string_view message) {

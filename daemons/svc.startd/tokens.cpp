@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "lib/base/format.h"
+#include "lib/smf/smf_fmri.h"
 
 namespace xvm::startd {
 
@@ -62,31 +63,44 @@ std::string shell_escape(std::string_view v) {
     return out;
 }
 
-Result<std::string> expand_property(std::string_view spec, const TokenContext& ctx) {
-    std::string sep = " ";
-    // %{pg/prop:,} joins with ','; the separator is the one character
-    // after the last ':' of a pg/prop name.
-    auto colon = spec.rfind(':');
-    if (colon != std::string_view::npos && colon + 2 == spec.size() &&
-        spec.substr(0, colon).find("/:properties/") == std::string_view::npos) {
-        sep = std::string(1, spec.back());
-        spec = spec.substr(0, colon);
+const smf::Property* find_in(const smf::PgSet* set, const std::string& pg, const std::string& prop) {
+    return set ? set->find(pg, prop) : nullptr;
+}
+
+// get_prop_val_str(): the values of `spec`, each escaped, joined by sep.
+Result<std::string> expand_property(const std::string& spec, char sep, const TokenContext& ctx) {
+    auto not_found = [&] { return make_error(cat("property \"", spec, "\" not found")); };
+    const smf::Property* p = nullptr;
+    std::optional<smf::PgSet> other, other_editing;
+    if (spec.find(":properties") != std::string::npos) {
+        auto f = smf::parse_fmri(spec.starts_with("svc:") ? spec : "svc:" + spec);
+        if (!f || f->service.empty() || f->pg.empty() || f->prop.empty()) return make_error("parse error");
+        if (!ctx.lookup) return not_found();
+        if (f->instance.empty()) {
+            other = ctx.lookup(f->service, "current");  // scf_service_get_pg: the service's own
+            p = find_in(other ? &*other : nullptr, f->pg, f->prop);
+        } else {
+            other = ctx.lookup(f->entity(), "running");
+            p = find_in(other ? &*other : nullptr, f->pg, f->prop);
+            if (p == nullptr) {
+                other_editing = ctx.lookup(f->entity(), "composed");
+                p = find_in(other_editing ? &*other_editing : nullptr, f->pg, f->prop);
+            }
+        }
+    } else {
+        std::string pg = "application", prop = spec;
+        if (auto slash = spec.find('/'); slash != std::string::npos) {
+            pg = spec.substr(0, slash);
+            prop = spec.substr(slash + 1);
+        }
+        p = find_in(ctx.props, pg, prop);
+        if (p == nullptr) p = find_in(ctx.editing, pg, prop);
     }
-    std::string name(spec);
-    if (auto p = name.find("/:properties/"); p != std::string::npos) name = name.substr(p + 13);
-    std::string pg = "application", prop = name;
-    if (auto slash = name.find('/'); slash != std::string::npos) {
-        pg = name.substr(0, slash);
-        prop = name.substr(slash + 1);
-    }
-    const smf::Property* p = ctx.props ? ctx.props->find(pg, prop) : nullptr;
-    if (p == nullptr) return make_error(cat("property ", pg, "/", prop, " does not exist"));
+    if (p == nullptr) return not_found();
     std::string out;
     for (std::size_t i = 0; i < p->values.size(); ++i) {
         if (i) out += sep;
-        out += p->type == smf::PropType::Astring || smf::is_ustring(p->type)
-                   ? shell_escape(p->values[i])
-                   : p->values[i];
+        out += shell_escape(p->values[i]);  // every type: val_to_str() then quote_for_shell()
     }
     return out;
 }
@@ -102,7 +116,7 @@ Result<std::string> expand_tokens(std::string_view exec, const TokenContext& ctx
             out += exec[i];
             continue;
         }
-        if (++i >= exec.size()) return make_error("a lone % ends the string");
+        if (++i >= exec.size()) break;  // dropped, as expand_method_tokens() does
         switch (exec[i]) {
         case '%': out += '%'; break;
         case 'r': out += "svc.startd"; break;
@@ -112,15 +126,21 @@ Result<std::string> expand_tokens(std::string_view exec, const TokenContext& ctx
         case 'f': out += "svc:/" + ctx.instance; break;
         case '{': {
             auto close = exec.find('}', i);
-            if (close == std::string_view::npos) return make_error("unterminated %{");
-            auto v = expand_property(exec.substr(i + 1, close - i - 1), ctx);
+            if (close == std::string_view::npos) return make_error("parse error");
+            std::string spec(exec.substr(i + 1, close - i - 1));
+            char sep = ' ';
+            if (!spec.empty() && (spec.back() == ',' || spec.back() == ':')) {
+                sep = spec.back();
+                spec.pop_back();
+            }
+            auto v = expand_property(spec, sep, ctx);
             if (!v) return v;
             out += *v;
             i = close;
             break;
         }
         default:
-            return make_error(cat("unknown token %", exec[i]));
+            return make_error("unknown method token");
         }
     }
     return out;

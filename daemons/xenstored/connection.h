@@ -1,7 +1,7 @@
 // One client of the store: a local socket or a guest's shared ring. What
 // the protocol needs to know about it (who it is, its transactions and
 // watches, its queued output) lives here; how bytes move is the
-// transport's business (server.cpp for sockets, ring_conn.h for rings).
+// transport's business (server.cpp for sockets, server_ring.cpp for rings).
 #pragma once
 
 #include <cstdint>

@@ -24,7 +24,7 @@ int do_introduce(Request& r) {
     auto args = string_args(r.msg.payload, 3, true);
     if (!args) return EINVAL;
     auto dom = domid_arg((*args)[0]);
-    // The mfn is signed decimal on the wire (xenstore.txt).
+    // The mfn is signed decimal on the wire (Xen's docs/misc/xenstore.txt).
     std::int64_t mfn = 0;
     std::uint32_t port = 0;
     if (!dom || *dom == 0 || !parse_number((*args)[1], mfn) || !parse_number((*args)[2], port))

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 
 #include "daemons/kit/daemon_start.h"
 #include "daemons/xenstored/config.h"
@@ -88,6 +89,14 @@ int main(int argc, char** argv) {
     if (!start) return kit::exit_fatal(start.error());
     auto rings = ring_backend(c.hypervisor);
     if (!rings) return kit::exit_config(rings.error());
+    // dom0's own kernel ring: its files are root's, so mapped before the drop.
+    std::optional<RingEndpoint> kernel_ring;
+    if (*rings) {
+        Result<RingEndpoint> k = (*rings)->connect_local_kernel();
+        if (k) kernel_ring = std::move(*k);
+        else if (k.error().code != ENOSYS)
+            return kit::exit_fatal(k.error().context("xenstored: cannot open dom0's kernel ring"));
+    }
     if (Status s = start->drop(); !s) return kit::exit_fatal(s.error());
 
     auto store = open_store(c);
@@ -102,6 +111,10 @@ int main(int argc, char** argv) {
     if (Status s = start->handle_signals(**loop, [&c] { refresh(c); }); !s)
         return kit::exit_fatal(s.error());
     if (Status s = server.serve(std::move(*rw), std::move(*ro)); !s) return kit::exit_fatal(s.error());
+    if (kernel_ring) {
+        if (Status s = server.serve_kernel_ring(std::move(*kernel_ring)); !s)
+            return kit::exit_fatal(s.error());
+    }
     server.reconnect_domains();
     log_info(cat("serving ", c.socket_path, " and ", c.socket_ro_path, " with ",
                  (*store)->node_count(), " nodes from ", c.tdb_path));

@@ -1,4 +1,4 @@
-// XenStore path rules (docs/misc/xenstore.txt): absolute paths start with
+// XenStore path rules (Xen's docs/misc/xenstore.txt): absolute paths start with
 // '/', use only [A-Za-z0-9-/_@], have no doubled or trailing slash (except
 // the root) and are at most XENSTORE_ABS_PATH_MAX bytes. A relative path is
 // resolved under /local/domain/<domid> of the caller. Paths starting with

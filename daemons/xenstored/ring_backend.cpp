@@ -32,6 +32,21 @@ public:
         if (!info) return info.error().code == ESRCH;
         return info->shutdown || info->crashed || info->dying;
     }
+    bool domain_gone(DomainId dom) override {
+        Result<DomainInfo> info = hv_->domain_info(dom);
+        if (!info) return info.error().code == ESRCH;
+        return info->dying;
+    }
+    Result<RingEndpoint> connect_local_kernel() override {
+        Result<Mapping> page = hv_->map_local_xenstore_page();
+        if (!page) return std::move(page).error();
+        Result<std::uint32_t> port = hv_->local_xenstore_port();
+        if (!port) return std::move(port).error();
+        // The kernel allocated the port with dom0 itself as remote end.
+        auto chan = hv_->evtchn_bind_interdomain(kDom0, *port);
+        if (!chan) return std::move(chan).error().context(cat("dom0 kernel ring port ", *port));
+        return RingEndpoint{std::move(*page), std::move(*chan)};
+    }
 
 private:
     std::unique_ptr<Hypervisor> hv_;
@@ -67,7 +82,7 @@ public:
         std::string base = cat(dir_, "/", dom);
         UniqueFd fd(::open((base + ".page").c_str(), O_RDWR | O_CLOEXEC));
         if (!fd) return errno_error(cat("cannot open ring page ", base, ".page"));
-        Result<Mapping> page = Mapping::map_shared(fd.get(), 4096, PROT_READ | PROT_WRITE);
+        Result<Mapping> page = Mapping::map_shared(fd.get(), kPageSize, PROT_READ | PROT_WRITE);
         if (!page) return std::move(page).error();
         auto chan = fifo_event_channel(base + ".up", base + ".down");
         if (!chan) return std::move(chan).error();

@@ -2,7 +2,7 @@
 // page's frame and an unbound event-channel port; a RingBackend turns them
 // into a mapping of the page and a bound event channel. Two backends:
 //   HypervisorRings - map_xenstore_page + evtchn_bind_interdomain of the
-//                     hypervisor interface (lib/hypervisor.h);
+//                     hypervisor interface (lib/xen/hypervisor.h);
 //   FileRings       - a test backend: the page is the file DIR/<dom>.page
 //                     and the event channel two FIFOs, DIR/<dom>.up (guest
 //                     to store) and DIR/<dom>.down, so a test peer in
@@ -36,6 +36,14 @@ public:
     }
     // True once `dom` has shut down, crashed, is dying or no longer exists.
     virtual bool domain_ended(DomainId) { return false; }
+    // True once `dom` is dying or no longer exists: its ring must be
+    // unmapped, or (on Xen) our mapping keeps the dead domain a zombie.
+    virtual bool domain_gone(DomainId) { return false; }
+    // dom0's own kernel ring (Xen: /proc/xen/xsd_kva + xsd_port), opened
+    // before the privilege drop; ENOSYS where there is none.
+    virtual Result<RingEndpoint> connect_local_kernel() {
+        return make_error("this ring backend has no dom0 kernel ring", ENOSYS);
+    }
 };
 
 std::unique_ptr<RingBackend> hypervisor_rings(std::unique_ptr<Hypervisor> hv);

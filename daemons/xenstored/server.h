@@ -52,6 +52,9 @@ public:
     Status serve(UniqueFd socket_rw, UniqueFd socket_ro);
     // Reconnects the rings of domains introduced before a restart.
     void reconnect_domains();
+    // Serves dom0's own kernel over `ring` (RingBackend::connect_local_kernel,
+    // mapped before the privilege drop) as a privileged dom0 connection.
+    Status serve_kernel_ring(RingEndpoint ring);
 
     // Services
     Status introduce(DomainId dom, std::uint64_t mfn, std::uint32_t port) override;
@@ -108,6 +111,7 @@ private:
     Client& add_client(bool read_only);
     Result<std::uint64_t> connect_ring(DomainId dom, const DomainEntry& entry);
     void reconnect_domain(DomainId dom, const std::string& record);
+    Result<std::uint64_t> add_ring_client(RingEndpoint ring, Caller caller, std::string label);
     Status persist_domain(DomainId dom);
     void trace(const Connection& conn, const XsMessage& msg);
 

@@ -96,11 +96,35 @@ Result<std::uint64_t> Server::connect_ring(DomainId dom, const DomainEntry& entr
                           ENOSYS);
     Result<RingEndpoint> ep = rings_->connect(dom, entry.mfn, entry.port);
     if (!ep) return ep.error().context(cat("cannot connect domain ", dom));
+    std::uint32_t local = ep->channel->local_port();
+    Result<std::uint64_t> id =
+        add_ring_client(std::move(*ep), Caller{dom, false, entry.target, entry.has_target},
+                        cat("domain ", dom));
+    if (id) log_info(cat("domain ", dom, ": ring connected (remote port ", entry.port,
+                         ", local port ", local, ")"));
+    return id;
+}
+
+Status Server::serve_kernel_ring(RingEndpoint ring) {
+    std::uint32_t local = ring.channel->local_port();
+    // dom0's kernel is dom0: privileged, as the local sockets are.
+    Result<std::uint64_t> id = add_ring_client(std::move(ring), Caller{0, true, 0, false},
+                                               "dom0 kernel");
+    if (!id) return std::move(id).error();
+    // The kernel probes xenbus on its first event from us (xenstored_ready).
+    Client* cl = find(*id);
+    if (Status s = cl->ring.channel->notify(); !s) return s;
+    log_info(cat("serving dom0's kernel ring (local port ", local, ")"));
+    return {};
+}
+
+Result<std::uint64_t> Server::add_ring_client(RingEndpoint ring, Caller caller,
+                                              std::string label) {
     Client& cl = add_client(false);
     cl.is_ring = true;
-    cl.ring = std::move(*ep);
-    cl.conn.caller = Caller{dom, false, entry.target, entry.has_target};
-    cl.conn.label = cat("domain ", dom);
+    cl.ring = std::move(ring);
+    cl.conn.caller = caller;
+    cl.conn.label = std::move(label);
     std::uint64_t id = cl.conn.id;
     Status s = loop_.add_fd(cl.ring.channel->fd(), EPOLLIN,
                             [this, id](std::uint32_t) { return on_ring_event(id); });
@@ -121,6 +145,11 @@ Status Server::persist_domain(DomainId dom) {
 
 Status Server::introduce(DomainId dom, std::uint64_t mfn, std::uint32_t port) {
     auto it = domains_.find(dom);
+    if (it != domains_.end() && it->second.ended && it->second.client == 0) {
+        // A dead domain nobody released; its id is in use again.
+        domains_.erase(it);
+        it = domains_.end();
+    }
     if (it != domains_.end()) {
         // Introducing again with the same ring is harmless (xend retries).
         if (it->second.mfn == mfn && it->second.port == port) return {};
@@ -150,14 +179,22 @@ Status Server::watch_domain_events() {
                         [this](std::uint32_t) { return on_domain_event(); });
 }
 
+// A dying or vanished domain's ring is unmapped at once: on Xen our grant
+// mapping would keep its memory and leave it a zombie. Its entry stays
+// until RELEASE (or until the id is introduced again), as before.
 Status Server::on_domain_event() {
     Status acked = domain_events_->ack();
     bool fire = false;
     for (auto& [dom, entry] : domains_) {
-        if (entry.ended || !rings_->domain_ended(dom)) continue;
-        entry.ended = true;
-        fire = true;
-        log_info(cat("domain ", dom, " has ended"));
+        if (!entry.ended && rings_->domain_ended(dom)) {
+            entry.ended = true;
+            fire = true;
+            log_info(cat("domain ", dom, " has ended"));
+        }
+        if (entry.ended && entry.client != 0 && rings_->domain_gone(dom)) {
+            close_client(entry.client, "ring unmapped: the domain is dying or gone");
+            entry.client = 0;
+        }
     }
     if (fire) {
         fire_special(ctx_, "@releaseDomain");

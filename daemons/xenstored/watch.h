@@ -1,4 +1,4 @@
-// The watch table, with Xen 4.17's firing rules (tools/xenstore/
+// The watch table, with Xen 4.17's firing rules (Xen's tools/xenstore/
 // xenstored_watch.c fire_watches, xenstored_core.c delnode_sub):
 //  - a change of a node fires every watch on that path or an ancestor of
 //    it, with the changed path as the event path (fire);

@@ -11,6 +11,7 @@ Mapping& Mapping::operator=(Mapping&& other) noexcept {
         reset();
         addr_ = std::exchange(other.addr_, nullptr);
         size_ = std::exchange(other.size_, 0);
+        release_ = std::exchange(other.release_, nullptr);
     }
     return *this;
 }
@@ -29,7 +30,9 @@ Result<Mapping> Mapping::anonymous(std::size_t size) {
 
 void Mapping::reset() {
     // munmap of a region we mapped can only fail on a bug (bad address).
-    if (addr_ != nullptr) (void)::munmap(addr_, size_);
+    if (addr_ != nullptr && release_) release_(addr_, size_);
+    else if (addr_ != nullptr) (void)::munmap(addr_, size_);
+    release_ = nullptr;
     addr_ = nullptr;
     size_ = 0;
 }

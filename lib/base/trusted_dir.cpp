@@ -3,12 +3,15 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "lib/base/format.h"
 
 namespace xvm {
 namespace {
+
+constexpr int kMaxLinks = 8;
 
 std::vector<std::string> components(const std::string& path) {
     std::vector<std::string> out;
@@ -22,16 +25,30 @@ std::vector<std::string> components(const std::string& path) {
     return out;
 }
 
+// What a component turned out to be.
+struct Opened {
+    UniqueFd fd;         // the directory, when it is one
+    std::string target;  // a root-owned link's target, when it is one
+};
+
 // Opens `name` in `dir` without following a link, creating it when asked.
-Result<UniqueFd> open_component(int dir, const std::string& name, const std::string& shown,
-                                bool create, mode_t mode) {
+// A link is refused - unless it belongs to root, as Debian's /var/run ->
+// /run does: only root could have made it, and the caller walks its
+// target under the same checks.
+Result<Opened> open_component(int dir, const std::string& name, const std::string& shown,
+                              bool create, mode_t mode) {
     for (int attempt = 0; attempt < 2; ++attempt) {
         UniqueFd fd(::openat(dir, name.c_str(), O_DIRECTORY | O_NOFOLLOW | O_RDONLY | O_CLOEXEC));
-        if (fd) return fd;
+        if (fd) return Opened{std::move(fd), {}};
         if (errno == ELOOP || errno == ENOTDIR) {
             struct stat st {};
             bool link = ::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
                         S_ISLNK(st.st_mode);
+            if (link && st.st_uid == 0) {
+                char target[4096];
+                ssize_t n = ::readlinkat(dir, name.c_str(), target, sizeof target - 1);
+                if (n > 0) return Opened{UniqueFd(), std::string(target, n)};
+            }
             return make_error(cat(shown, link ? " is a symbolic link" : " is not a directory",
                                   ": refused"),
                               ELOOP);
@@ -67,18 +84,34 @@ Status check_final(int fd, const std::string& shown, uid_t owner_uid) {
 
 Result<UniqueFd> walk(const std::string& path, bool create, mode_t mode, uid_t owner_uid) {
     if (path.empty() || path[0] != '/') return make_error(cat(path, ": not an absolute path"));
-    auto parts = components(path);
-    UniqueFd dir(::open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC));
-    if (!dir) return errno_error("cannot open /");
+    std::vector<std::string> parts = components(path);
+    std::reverse(parts.begin(), parts.end());  // a stack: the next component last
+    UniqueFd root(::open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+    if (!root) return errno_error("cannot open /");
+    UniqueFd dir = std::move(root);
     std::string shown;
-    for (std::size_t i = 0; i < parts.size(); ++i) {
-        shown += "/" + parts[i];
-        bool last = i + 1 == parts.size();
-        auto next = open_component(dir.get(), parts[i], shown, create, last ? mode : 0755);
+    for (int links = 0; !parts.empty();) {
+        std::string name = parts.back();
+        parts.pop_back();
+        bool last = parts.empty();
+        auto next = open_component(dir.get(), name, shown + "/" + name, create, last ? mode : 0755);
         if (!next) return std::move(next).error();
-        Status ok = last ? check_final(next->get(), shown, owner_uid) : check_parent(next->get(), shown, owner_uid);
+        if (!next->fd) {  // a root-owned link: walk its target instead
+            if (++links > kMaxLinks) return make_error(cat(path, ": too many links"), ELOOP);
+            std::vector<std::string> more = components(next->target);
+            parts.insert(parts.end(), more.rbegin(), more.rend());
+            if (next->target[0] == '/') {
+                dir.reset(::open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+                shown.clear();
+            }
+            if (!dir) return errno_error("cannot open /");
+            continue;
+        }
+        shown += "/" + name;
+        Status ok = last ? check_final(next->fd.get(), shown, owner_uid)
+                         : check_parent(next->fd.get(), shown, owner_uid);
         if (!ok) return std::move(ok).error();
-        dir = std::move(*next);
+        dir = std::move(next->fd);
     }
     return dir;
 }

@@ -1,7 +1,9 @@
 // Directories made and opened by root where someone else may have been
 // first. Every component is opened with openat(O_NOFOLLOW) from the
 // directory before it, so a symbolic link planted anywhere on the path is
-// refused, never followed; every parent must belong to root (or to the
+// refused, never followed (a link that belongs to root, such as Debian's
+// /var/run -> /run, is walked: only root could have made it, and its
+// target passes the same checks); every parent must belong to root (or to the
 // daemon's own account) and be writable by nobody else (or be sticky, as
 // /tmp); the final directory may belong to root or to the daemon's account and is then given to that
 // account with fchown/fchmod on the descriptor that was opened - never by

@@ -35,9 +35,11 @@ TEST_F(TrustedDir, CreatesTheChainAndGivesTheLastToItsOwner) {
     EXPECT_EQ(st.st_uid, 0u);
 }
 
+// A link someone other than root made (as xvm can in its own directories).
 TEST_F(TrustedDir, RefusesASymlinkAnywhere) {
     ASSERT_EQ(::mkdir((top_ + "/elsewhere").c_str(), 0755), 0);
     ASSERT_EQ(::symlink((top_ + "/elsewhere").c_str(), (top_ + "/run").c_str()), 0);
+    ASSERT_EQ(::lchown((top_ + "/run").c_str(), 60000, 60000), 0);
     auto dir = make_trusted_dir(top_ + "/run/xvm", {60000, 60000, 0755});
     ASSERT_FALSE(dir);
     EXPECT_EQ(dir.error().message, top_ + "/run is a symbolic link: refused");
@@ -47,6 +49,25 @@ TEST_F(TrustedDir, RefusesASymlinkAnywhere) {
     ASSERT_FALSE(last);
     ASSERT_EQ(::stat((top_ + "/elsewhere").c_str(), &st), 0);
     EXPECT_EQ(st.st_uid, 0u) << "chowned through the link";
+}
+
+// Debian's /var/run -> /run: only root could have made such a link, and
+// its target is walked under the same checks.
+TEST_F(TrustedDir, FollowsALinkOnlyRootCouldHaveMade) {
+    ASSERT_EQ(::mkdir((top_ + "/run").c_str(), 0755), 0);
+    ASSERT_EQ(::mkdir((top_ + "/var").c_str(), 0755), 0);
+    ASSERT_EQ(::symlink("../run", (top_ + "/var/run").c_str()), 0);
+    auto dir = make_trusted_dir(top_ + "/var/run/xvm", {60000, 60000, 0755});
+    ASSERT_TRUE(dir) << dir.error().message;
+    struct stat st {};
+    ASSERT_EQ(::stat((top_ + "/run/xvm").c_str(), &st), 0);
+    EXPECT_EQ(st.st_uid, 60000u);
+    // The target is checked like any other path: an open one is refused.
+    ASSERT_EQ(::chmod((top_ + "/run").c_str(), 0777), 0);
+    auto open = make_trusted_dir(top_ + "/var/run/xvm", {60000, 60000, 0755});
+    ASSERT_FALSE(open);
+    EXPECT_NE(open.error().message.find("/run is writable by others: refused"), std::string::npos)
+        << open.error().message;
 }
 
 TEST_F(TrustedDir, RefusesForeignOwnersAndWritableParents) {

@@ -1,6 +1,6 @@
 // Local stream sockets. Listening sockets are created mode 0666: access is
 // decided per connection from the peer's credentials (ucred.h), not by the
-// file mode (DESIGN.md section 2).
+// file mode (docs/design.md section 2).
 #pragma once
 
 #include <sys/stat.h>

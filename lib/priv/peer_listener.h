@@ -1,4 +1,4 @@
-// The one accept loop of every daemon socket (DESIGN.md section 2: peer
+// The one accept loop of every daemon socket (docs/design.md section 2: peer
 // checks replace "uid 0"). For each connection it
 //   - accepts (non-blocking, close-on-exec), at most kAcceptBurst per
 //     wake-up so a connection storm cannot starve established clients;

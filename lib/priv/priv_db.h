@@ -1,6 +1,6 @@
 // Who holds which privilege on this host. On Linux no kernel interface
 // carries Solaris privileges, so they are derived from a credential
-// (DESIGN.md section 2): uid 0 holds all of them; otherwise a privilege is
+// (docs/design.md section 2): uid 0 holds all of them; otherwise a privilege is
 // held when the group mapped to it in priv_groups is the credential's
 // primary or a supplementary group. The mapping file:
 //     # privilege   group

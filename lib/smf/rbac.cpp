@@ -3,6 +3,9 @@
 // restarting svc.startd. Unknown or malformed lines grant nothing.
 #include "lib/smf/rbac.h"
 
+#include <dirent.h>
+
+#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -25,11 +28,13 @@ std::vector<std::string> split(std::string_view s, char sep) {
     return out;
 }
 
-// The attribute field of the entry named `name` (field 0) whose attribute
-// field is field `attr_index`; "" when absent.
+// The attribute fields of the entries named `name` (field 0) whose
+// attribute field is field `attr_index`, joined with ';' (an entry may
+// appear in the main file and in fragments: their attributes add up);
+// "" when absent.
 std::string entry_attrs(std::string_view text, std::string_view name, std::size_t attr_index) {
     std::istringstream in{std::string(text)};
-    std::string line;
+    std::string line, out;
     while (std::getline(in, line)) {
         if (line.empty() || line[0] == '#') continue;
         std::vector<std::string> fields;
@@ -40,9 +45,9 @@ std::string entry_attrs(std::string_view text, std::string_view name, std::size_
             if (pos == std::string::npos) break;
             start = pos + 1;
         }
-        if (fields.size() > attr_index && fields[0] == name) return fields[attr_index];
+        if (fields.size() > attr_index && fields[0] == name) out += (out.empty() ? "" : ";") + fields[attr_index];
     }
-    return "";
+    return out;
 }
 
 void add_profile(std::string_view profile, std::string_view prof_attr, std::set<std::string>& seen,
@@ -54,6 +59,24 @@ void add_profile(std::string_view profile, std::string_view prof_attr, std::set<
         else if (key == "profiles")
             for (const std::string& p : split(value, ',')) add_profile(p, prof_attr, seen, auths);
     }
+}
+
+// The main file, then the fragments of its .d directory in name order
+// (files only; names starting with '.' are skipped, like editors' backups).
+std::string database_text(std::string_view file, std::string_view dir) {
+    auto main = read_text_file(root_path(file));
+    std::string out = main ? *main + "\n" : "";
+    std::vector<std::string> names;
+    std::string d = root_path(dir);
+    if (DIR* h = ::opendir(d.c_str())) {
+        while (struct dirent* e = ::readdir(h))
+            if (e->d_name[0] != '.' && e->d_type == DT_REG) names.emplace_back(e->d_name);
+        ::closedir(h);
+    }
+    std::sort(names.begin(), names.end());
+    for (const std::string& n : names)
+        if (auto t = read_text_file(d + "/" + n)) out += *t + "\n";
+    return out;
 }
 
 }  // namespace
@@ -82,9 +105,8 @@ std::vector<std::string> authorizations_from(std::string_view user, std::string_
 }
 
 std::vector<std::string> user_authorizations(std::string_view user) {
-    auto ua = read_text_file(root_path(kUserAttrPath));
-    auto pa = read_text_file(root_path(kProfAttrPath));
-    return authorizations_from(user, ua ? *ua : "", pa ? *pa : "");
+    return authorizations_from(user, database_text(kUserAttrPath, kUserAttrDir),
+                               database_text(kProfAttrPath, kProfAttrDir));
 }
 
 bool auth_grants(std::string_view held, std::string_view needed) {

@@ -17,6 +17,14 @@ TEST(Rbac, ExpandsProfilesRecursively) {
     EXPECT_TRUE(authorizations_from("carol", ua, pa).empty());
 }
 
+TEST(Rbac, EntriesInSeveralPlacesAddUp) {
+    // user_attr followed by a user_attr.d fragment naming the same user.
+    std::string ua = "alice::::auths=solaris.smf.read.xctl\nalice::::profiles=P\n";
+    auto a = authorizations_from("alice", ua, "P:::p:auths=solaris.smf.manage.xctl\n");
+    EXPECT_TRUE(has_authorization(a, "solaris.smf.read.xctl"));
+    EXPECT_TRUE(has_authorization(a, "solaris.smf.manage.xctl"));
+}
+
 TEST(Rbac, Wildcards) {
     EXPECT_TRUE(auth_grants("solaris.smf.*", "solaris.smf.manage.xctl"));
     EXPECT_TRUE(auth_grants("solaris.*", "solaris.smf.value.xctl"));

@@ -103,10 +103,23 @@ scf_simple_prop_t* scf_simple_prop_get(scf_handle_t*, const char* inst_fmri, con
     for (const std::string& e : {entity, xvm::smf::service_of(entity)}) {
         auto set = (*repo)->current(e);
         if (!set) return fail(from_errno(set.error().code), nullptr);
-        if (const xvm::smf::Property* p = set->find(pgname, propname)) {
+        const xvm::smf::PropertyGroup* g = set->find(pgname);
+        const xvm::smf::Property* p = g ? g->find(propname) : nullptr;
+        if (p != nullptr) {
             auto* out = new scf_simple_prop{};
             out->type = static_cast<scf_type_t>(p->type);
             out->values = p->values;
+            if (g->withheld) {
+                // Read-protected: this user's copy has no values; svc.startd
+                // gives them to a user holding the group's authorization.
+                auto full = xvm::smf::read_protected_group(e, "current", pgname);
+                const xvm::smf::Property* fp = full ? full->find(propname) : nullptr;
+                if (fp == nullptr) {
+                    delete out;
+                    return fail(full ? SCF_ERROR_NOT_FOUND : from_errno(full.error().code), nullptr);
+                }
+                out->values = fp->values;
+            }
             last_error = SCF_ERROR_NONE;
             return out;
         }

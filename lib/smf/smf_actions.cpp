@@ -5,6 +5,7 @@
 #include "lib/smf/smf_actions.h"
 
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -14,9 +15,10 @@
 namespace xvm::smf {
 namespace {
 
-constexpr std::array<std::string_view, 10> kActionProps{
+constexpr std::array<std::string_view, 11> kActionProps{
     "restart",          "refresh",   "maint_on",          "maint_on_immediate", "maint_on_temporary",
-    "maint_on_immtemp", "maint_off", "degraded",          "degrade_immediate",  "restore"};
+    "maint_on_immtemp", "maint_off", "degraded",          "degrade_immediate",  "restore",
+    "dodump"};
 
 bool is_action_prop(std::string_view verb) {
     return std::find(kActionProps.begin(), kActionProps.end(), verb) != kActionProps.end();
@@ -24,6 +26,13 @@ bool is_action_prop(std::string_view verb) {
 
 Status set_enabled(Repository& repo, const Request& r, bool enable, bool temporary) {
     return repo.update(r.entity, [&](PgSet& set) -> Status {
+        // svcadm's restarter_setup(): restarter_actions/auxiliary_tty tells
+        // the restarter an administrator asked (an enable or disable
+        // request, even one that changes no value: a disable takes an
+        // instance out of maintenance). Whether the applying process has a
+        // terminal.
+        set.get_or_add("restarter_actions", "framework", false)
+            .set(Property{"auxiliary_tty", PropType::Boolean, {::isatty(STDIN_FILENO) == 1 ? "true" : "false"}});
         if (temporary) {
             PropertyGroup& ovr = set.get_or_add("general_ovr", "framework", false);
             ovr.set(Property{"enabled", PropType::Boolean, {enable ? "true" : "false"}});
@@ -35,7 +44,7 @@ Status set_enabled(Repository& repo, const Request& r, bool enable, bool tempora
             gen.set(Property{"comment", PropType::Astring, {r.args[0]}});
         else if (enable)
             gen.remove("comment");
-        // A persistent change drops any temporary override (SMF.md 7).
+        // A persistent change drops any temporary override (svcadm(1M) -t).
         if (PropertyGroup* ovr = set.find("general_ovr")) ovr->remove("enabled");
         return {};
     });
@@ -63,7 +72,7 @@ Status apply_property(Repository& repo, const Request& r) {
             if (auto st = check_name("property group type", a[1]); !st) return st;
             if (set.find(a[0])) return make_error(cat("property group ", a[0], " already exists"), EEXIST);
             bool persistent = a.size() < 3 || a[2] != "NP";
-            set.pgs.push_back(PropertyGroup{a[0], a[1], persistent, {}});
+            set.pgs.push_back(PropertyGroup{a[0], a[1], persistent, false, {}});
             return {};
         }
         if (auto st = need(1); !st) return st;
@@ -92,6 +101,7 @@ RequestKind kind_of(std::string_view verb) {
     if (verb == "setprop" || verb == "delprop" || verb == "addpg" || verb == "delpg")
         return RequestKind::Property;
     if (verb == "notify") return RequestKind::Notify;
+    if (verb == "read") return RequestKind::Read;
     return RequestKind::Unknown;
 }
 
@@ -107,12 +117,11 @@ Status set_property(PgSet& set, std::string_view pg, std::string_view prop,
     PropertyGroup* g = set.find(pg);
     if (g == nullptr) return make_error(cat("property group \"", pg, "\" does not exist"), ENOENT);
     const Property* old = g->find(prop);
-    if (old != nullptr && type && *type != old->type)
-        return make_error(cat("property ", pg, "/", prop, " is of type ", type_name(old->type),
-                              ", not ", type_name(*type)));
+    // An explicit type replaces the property's (svccfg setprop changes
+    // it: scf_transaction_property_change_type).
     if (old == nullptr && !type)
         return make_error(cat("property ", pg, "/", prop, " does not exist: a type is required"));
-    PropType t = old ? old->type : *type;
+    PropType t = type ? *type : old->type;
     Property p{std::string(prop), t, {}};
     for (const std::string& v : values) {
         auto canon = validate_value(t, v);
@@ -133,6 +142,8 @@ Status apply_request(Repository& repo, const Request& r) {
         return {};
     case RequestKind::Property:
         return apply_property(repo, r);
+    case RequestKind::Read:
+        return make_error("a read changes nothing; svc.startd answers it");
     case RequestKind::Unknown:
         return make_error(cat("unknown request \"", r.verb, "\""));
     case RequestKind::Action:

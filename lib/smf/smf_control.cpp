@@ -74,22 +74,33 @@ std::string encode_reply(const Status& st) {
     return cat("error\t", st.error().code, "\t", escape(st.error().message), "\n");
 }
 
-Status decode_reply(std::string_view line) {
+std::string encode_value_reply(std::string_view payload) { return cat("value\t", escape(payload), "\n"); }
+
+Result<std::string> decode_reply(std::string_view line) {
     if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
-    if (line == "ok") return {};
+    if (line == "ok") return std::string();
     auto f = split_fields(line);
+    if (f.size() == 2 && f[0] == "value") return f[1];
     if (f.size() != 3 || f[0] != "error") return make_error("malformed reply from svc.startd", EPROTO);
-    return make_error(f[2], std::atoi(f[1].c_str()));
+    int code = std::atoi(f[1].c_str());
+    return make_error(f[2], code > 0 ? code : EPROTO);
 }
 
 Status send_request(const Request& r) {
+    auto reply = send_query(r);
+    if (!reply) return std::move(reply).error();
+    return {};
+}
+
+Result<std::string> send_query(const Request& r) {
     std::string path = root_path(kControlSocket);
     auto fd = connect_unix(path);
     if (!fd) return std::move(fd).error().context("cannot reach svc.startd");
-    if (auto st = write_all(fd->get(), encode_request(r)); !st) return st;
+    if (auto st = write_all(fd->get(), encode_request(r)); !st) return std::move(st).error();
     std::string reply;
     char buf[4096];
-    while (reply.find('\n') == std::string::npos && reply.size() < kMaxRequest) {
+    while (reply.find('\n') == std::string::npos) {
+        if (reply.size() > kMaxReply) return make_error("reply from svc.startd too long", EPROTO);
         struct pollfd p {fd->get(), POLLIN, 0};
         int ready = ::poll(&p, 1, 30000);  // startd answers after a bounded repository write
         if (ready == 0) return make_error("svc.startd did not answer within 30 seconds", ETIMEDOUT);
@@ -102,9 +113,32 @@ Status send_request(const Request& r) {
     return decode_reply(reply.substr(0, reply.find('\n')));
 }
 
-Status submit(const Request& r) {
+Result<PropertyGroup> read_protected_group(const std::string& entity, std::string_view view, std::string_view pg) {
+    auto reply = send_query(Request{"read", entity, {std::string(view), std::string(pg)}});
+    if (!reply) return std::move(reply).error();
+    auto set = decode(*reply);
+    if (!set || set->pgs.size() != 1 || set->pgs[0].name != pg)
+        return make_error(cat("svc.startd answered a read of ", pg, " with something else"), EPROTO);
+    return std::move(set->pgs[0]);
+}
+
+Status reveal(PgSet& set, const std::string& entity, std::string_view view, std::string_view pg) {
+    for (PropertyGroup& g : set.pgs) {
+        if (!g.withheld || (!pg.empty() && g.name != pg)) continue;
+        auto full = read_protected_group(entity, view, g.name);
+        if (!full) return std::move(full).error();
+        g = std::move(*full);
+    }
+    return {};
+}
+
+Status submit(const Request& r) { return submit(nullptr, r); }
+
+Status submit(Repository* writable, const Request& r) {
     if (::geteuid() != 0) return send_request(r);
-    {
+    if (writable != nullptr) {
+        if (auto st = apply_request(*writable, r); !st) return st;
+    } else {
         auto repo = Repository::open(true);
         if (!repo) return std::move(repo).error();
         if (auto st = apply_request(**repo, r); !st) return st;

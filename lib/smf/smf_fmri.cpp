@@ -3,7 +3,6 @@
 // FMRIs are parsed strictly so that a typo is an error, not a near match.
 #include "lib/smf/smf_fmri.h"
 
-#include <fnmatch.h>
 
 #include <algorithm>
 #include <cctype>
@@ -89,54 +88,6 @@ std::string log_stem(std::string_view instance_entity) {
     std::string s(instance_entity);
     std::replace(s.begin(), s.end(), '/', '-');
     return s + ".log";
-}
-
-namespace {
-
-// "store" and "xctl/store" match "system/xctl/store"; "tore" does not.
-bool trailing_components(std::string_view abbrev, std::string_view service) {
-    if (abbrev.empty() || abbrev.size() > service.size() || !service.ends_with(abbrev))
-        return false;
-    return abbrev.size() == service.size() || service[service.size() - abbrev.size() - 1] == '/';
-}
-
-bool matches_abbrev(std::string_view op, std::string_view entity) {
-    auto colon = entity.find(':');
-    std::string_view svc = entity.substr(0, colon);
-    std::string_view inst = colon == std::string_view::npos ? "" : entity.substr(colon + 1);
-    auto opc = op.find(':');
-    if (opc == std::string_view::npos)  // "store" (a service) or "default" (an instance)
-        return inst.empty() ? trailing_components(op, svc) : op == inst;
-    std::string_view osvc = op.substr(0, opc), oinst = op.substr(opc + 1);
-    if (inst.empty() || oinst != inst) return false;
-    return osvc.empty() || trailing_components(osvc, svc);
-}
-
-}  // namespace
-
-std::vector<std::string> match_operand(std::string_view operand,
-                                       const std::vector<std::string>& entities) {
-    std::vector<std::string> out;
-    if (operand.find_first_of("*?[") != std::string_view::npos) {
-        std::string pat(operand);
-        if (!pat.starts_with("svc:")) pat = "svc:/" + pat;
-        for (const std::string& e : entities)
-            if (e.find(':') != std::string::npos &&
-                ::fnmatch(pat.c_str(), entity_fmri(e).c_str(), 0) == 0)
-                out.push_back(e);
-        return out;
-    }
-    if (operand.starts_with("svc:")) {
-        auto f = parse_fmri(operand);
-        if (!f || !f->pg.empty()) return out;
-        std::string ent = f->entity();
-        if (std::find(entities.begin(), entities.end(), ent) != entities.end())
-            out.push_back(ent);
-        return out;
-    }
-    for (const std::string& e : entities)
-        if (matches_abbrev(operand, e)) out.push_back(e);
-    return out;
 }
 
 }  // namespace xvm::smf

@@ -39,12 +39,4 @@ std::string service_of(std::string_view entity);
 // The log file name of an instance: "system-xctl-store:default.log".
 std::string log_stem(std::string_view instance_entity);
 
-// Resolves an operand against the known entities (services and
-// instances, as entity strings) after SMF.md section 1: a full FMRI, a
-// glob pattern (matched against instance FMRIs), or an abbreviation - a
-// trailing run of whole service components, optionally ":instance", or an
-// instance name alone. Returns every matching entity (possibly none).
-std::vector<std::string> match_operand(std::string_view operand,
-                                       const std::vector<std::string>& entities);
-
 }  // namespace xvm::smf

@@ -34,6 +34,8 @@ protected:
 };
 
 TEST_F(RepoTest, EditingVersusRunning) {
+    // Without a running snapshot the editing configuration is what runs.
+    EXPECT_EQ(repo_->running_view("site/demo:default")->first("config", "port"), "1");
     ASSERT_TRUE(repo_->take_snapshot("site/demo:default", "running"));
     ASSERT_TRUE(apply_request(*repo_, Request{"setprop", "site/demo:default",
                                               {"config", "port", "integer", "2"}})
@@ -59,13 +61,16 @@ TEST_F(RepoTest, FailedEditChangesNothing) {
     auto st = apply_request(*repo_, Request{"setprop", "site/demo", {"config", "port", "", "x"}});
     ASSERT_FALSE(st);
     EXPECT_EQ(st.error().message, "config/port: \"x\" is not a valid integer");
-    st = apply_request(*repo_, Request{"setprop", "site/demo", {"config", "port", "astring", "x"}});
-    EXPECT_EQ(st.error().message, "property config/port is of type integer, not astring");
+    st = apply_request(*repo_, Request{"setprop", "site/demo", {"config", "port", "boolean", "x"}});
+    EXPECT_EQ(st.error().message, "config/port: \"x\" is not a valid boolean");
     st = apply_request(*repo_, Request{"setprop", "site/demo", {"nope", "p", "astring", "x"}});
     EXPECT_EQ(st.error().message, "property group \"nope\" does not exist");
     st = apply_request(*repo_, Request{"enable", "site/other:default", {}});
     EXPECT_EQ(st.error().message, "svc:/site/other:default does not exist");
     EXPECT_EQ(*repo_->current("site/demo"), *before);
+    // An explicit type replaces the property's (svccfg setprop pg/p = astring: x).
+    ASSERT_TRUE(apply_request(*repo_, Request{"setprop", "site/demo", {"config", "port", "astring", "x"}}));
+    EXPECT_EQ(repo_->current("site/demo")->find("config", "port")->type, PropType::Astring);
 }
 
 TEST_F(RepoTest, TransactionIsAllOrNothing) {

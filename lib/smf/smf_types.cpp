@@ -6,6 +6,10 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <array>
 #include <cctype>
 #include <charconv>
@@ -74,16 +78,39 @@ bool valid_inet(int family, std::string_view text) {
     return ::inet_pton(family, s.c_str(), buf) == 1;
 }
 
+// libscf's scf_value_set_from_string() (illumos lowlevel.c): counts and
+// integers through strtoull/strtoll with base 0 (0x hex, 0 octal, a sign
+// and leading blanks allowed; "-1" as a count wraps, as strtoul does);
+// times as seconds and up to nine digits of fraction, kept as "%lld" or
+// "%lld.%09u".
+template <typename F>
+std::optional<std::string> c_number(std::string_view v, F convert) {
+    std::string s(v);
+    char* end = nullptr;
+    errno = 0;
+    auto n = convert(s.c_str(), &end);
+    if (errno != 0 || end == s.c_str() || *end != '\0') return std::nullopt;
+    return std::to_string(n);
+}
+
 Result<std::string> validate_time(std::string_view v, PropType type) {
-    auto dot = v.find('.');
-    auto secs = parse_number<std::int64_t>(v.substr(0, dot));
-    if (!secs) return bad(v, type);
-    if (dot == std::string_view::npos) return std::to_string(*secs);
-    std::string_view frac = v.substr(dot + 1);
-    if (frac.empty() || frac.size() > 9 ||
-        !std::all_of(frac.begin(), frac.end(), [](char c) { return c >= '0' && c <= '9'; }))
-        return bad(v, type);
-    return cat(*secs, ".", frac);
+    std::string s(v);
+    char* end = nullptr;
+    errno = 0;
+    long long secs = std::strtoll(s.c_str(), &end, 10);
+    if (errno != 0 || end == s.c_str() || (*end != '\0' && *end != '.')) return bad(v, type);
+    if (*end == '\0') return std::to_string(secs);
+    const char* ns_str = end + 1;
+    std::size_t len = std::strlen(ns_str);
+    if (len == 0 || len > 9) return bad(v, type);
+    unsigned long ns = std::strtoul(ns_str, &end, 10);
+    if (errno != 0 || end == ns_str || *end != '\0') return bad(v, type);
+    while (len++ < 9) ns *= 10;
+    if (ns >= 1000000000UL) return bad(v, type);
+    if (ns == 0) return std::to_string(secs);
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%lld.%09lu", secs, ns);
+    return std::string(buf);
 }
 
 }  // namespace
@@ -108,15 +135,14 @@ Result<std::string> validate_value(PropType type, std::string_view v) {
     if (v.find('\0') != std::string_view::npos) return bad(v, type);
     switch (type) {
     case PropType::Boolean:
-        if (v == "true" || v == "1") return std::string("true");
-        if (v == "false" || v == "0") return std::string("false");
+        if (v == "true" || v == "t" || v == "1") return std::string("true");
+        if (v == "false" || v == "f" || v == "0") return std::string("false");
         return bad(v, type);
     case PropType::Count:
-        if (!v.empty() && v.front() == '-') return bad(v, type);
-        if (auto n = parse_number<std::uint64_t>(v)) return std::to_string(*n);
+        if (auto n = c_number(v, [](const char* p, char** e) { return std::strtoull(p, e, 0); })) return *n;
         return bad(v, type);
     case PropType::Integer:
-        if (auto n = parse_number<std::int64_t>(v)) return std::to_string(*n);
+        if (auto n = c_number(v, [](const char* p, char** e) { return std::strtoll(p, e, 0); })) return *n;
         return bad(v, type);
     case PropType::Time:
         return validate_time(v, type);
@@ -194,7 +220,7 @@ const Property* PgSet::find(std::string_view pg, std::string_view prop) const {
 
 PropertyGroup& PgSet::get_or_add(std::string_view pg, std::string_view type, bool persistent) {
     if (PropertyGroup* g = find(pg)) return *g;
-    pgs.push_back(PropertyGroup{std::string(pg), std::string(type), persistent, {}});
+    pgs.push_back(PropertyGroup{std::string(pg), std::string(type), persistent, false, {}});
     return pgs.back();
 }
 
@@ -212,6 +238,7 @@ PgSet compose(const PgSet& service, const PgSet& instance) {
     PgSet out = instance;
     for (const PropertyGroup& sg : service.pgs) {
         PropertyGroup& g = out.get_or_add(sg.name, sg.type, sg.persistent);
+        g.withheld = g.withheld || sg.withheld;  // a composed group is only as readable as its parts
         for (const Property& p : sg.props)
             if (g.find(p.name) == nullptr) g.props.push_back(p);
     }
@@ -273,7 +300,7 @@ Result<std::vector<std::string>> split_words(std::string_view line) {
 std::string encode(const PgSet& set) {
     std::string out;
     for (const PropertyGroup& g : set.pgs) {
-        out += cat("pg ", g.name, " ", g.type, g.persistent ? " P" : " NP", "\n");
+        out += cat("pg ", g.name, " ", g.type, g.persistent ? " P" : " NP", g.withheld ? " withheld" : "", "\n");
         for (const Property& p : g.props) {
             out += cat("prop ", p.name, " ", type_name(p.type));
             for (const std::string& v : p.values) out += " " + quote(v);
@@ -297,9 +324,12 @@ Result<PgSet> decode(std::string_view text) {
         auto& w = *words;
         // Only records in encode()'s canonical form are accepted: the line
         // rebuilt from what was parsed must be the line itself.
-        if (w.size() == 4 && w[0] == "pg" && check_name("group", w[1]) && check_name("group type", w[2]) &&
-            line == cat("pg ", w[1], " ", w[2], " ", w[3]) && (w[3] == "P" || w[3] == "NP")) {
-            set.pgs.push_back(PropertyGroup{w[1], w[2], w[3] == "P", {}});
+        bool withheld = w.size() == 5 && w[4] == "withheld";
+        if ((w.size() == 4 || withheld) && w[0] == "pg" && check_name("group", w[1]) &&
+            check_name("group type", w[2]) &&
+            line == cat("pg ", w[1], " ", w[2], " ", w[3], withheld ? " withheld" : "") &&
+            (w[3] == "P" || w[3] == "NP")) {
+            set.pgs.push_back(PropertyGroup{w[1], w[2], w[3] == "P", withheld, {}});
             cur = &set.pgs.back();
         } else if (w.size() >= 3 && w[0] == "prop" && cur != nullptr && check_name("property", w[1])) {
             auto type = type_from_name(w[2]);

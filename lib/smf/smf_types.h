@@ -15,7 +15,7 @@
 
 namespace xvm::smf {
 
-// libscf's scf_type_t numbering (SMF.md section 7).
+// libscf's scf_type_t numbering (smf(5)).
 enum class PropType : std::uint16_t {
     Boolean = 1,
     Count = 2,
@@ -37,6 +37,8 @@ std::optional<PropType> type_from_name(std::string_view name);
 std::string_view type_name(PropType type);
 // uri, fmri, host, hostname and the net_address types are ustrings.
 bool is_ustring(PropType type);
+// astring and every ustring type: what scf_value_get_astring() reads.
+inline bool is_string_type(PropType type) { return type == PropType::Astring || is_ustring(type); }
 
 // Checks one value against its type and returns it canonical ("TRUE" is
 // not a boolean; "007" becomes "7"). The error says what and why:
@@ -54,6 +56,9 @@ struct PropertyGroup {
     std::string name;
     std::string type;  // application, framework, dependency, method, ...
     bool persistent = true;  // false: kept out of snapshots, emptied at boot
+    // In the public copy of the repository: the group is read-protected
+    // and its properties are listed without their values.
+    bool withheld = false;
     std::vector<Property> props;
 
     Property* find(std::string_view prop);
@@ -79,14 +84,15 @@ struct PgSet {
 };
 
 // Instance over service: a property absent from the instance is taken
-// from the service (SMF.md section 7).
+// from the service (smf(5)).
 PgSet compose(const PgSet& service, const PgSet& instance);
 // Only the persistent groups (what a snapshot holds).
 PgSet persistent_only(const PgSet& set);
 
 // The repository's record encoding: one line per group and property,
-// readable with tdbdump:
-//   pg config application P
+// readable with tdbdump ("withheld" marks a group whose values the
+// public copy leaves out):
+//   pg config application P [withheld]
 //   prop dom0-min-mem integer 196
 //   prop vnc-listen astring "127.0.0.1"
 // Values of string types are quoted with \" \\ \n \t escapes.

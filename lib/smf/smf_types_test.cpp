@@ -13,15 +13,38 @@ TEST(SmfTypes, ValidatesAndCanonicalises) {
     EXPECT_EQ(*validate_value(PropType::NetAddrV4, "127.0.0.1"), "127.0.0.1");
     EXPECT_EQ(*validate_value(PropType::NetAddr, "::1"), "::1");
     EXPECT_EQ(*validate_value(PropType::Host, "localhost"), "localhost");
-    EXPECT_EQ(*validate_value(PropType::Time, "12.5"), "12.5");
+    EXPECT_EQ(*validate_value(PropType::Time, "12.5"), "12.500000000");
     EXPECT_EQ(*validate_value(PropType::Astring, ""), "");
+}
+
+// libscf's scf_value_set_from_string() (illumos usr/src/lib/libscf/common/
+// illumos lowlevel.c): booleans true/t/1 false/f/0; counts and integers with C's
+// base prefixes; times with at most nine fraction digits, printed
+// "%lld.%09u".
+TEST(SmfTypes, ValuesAsLibscfParsesThem) {
+    EXPECT_EQ(*validate_value(PropType::Boolean, "t"), "true");
+    EXPECT_EQ(*validate_value(PropType::Boolean, "f"), "false");
+    EXPECT_EQ(*validate_value(PropType::Boolean, "0"), "false");
+    EXPECT_FALSE(validate_value(PropType::Boolean, "yes"));
+    EXPECT_EQ(*validate_value(PropType::Count, "0x10"), "16");
+    EXPECT_EQ(*validate_value(PropType::Count, "010"), "8");
+    EXPECT_EQ(*validate_value(PropType::Count, "-1"), "18446744073709551615");  // strtoul wraps
+    EXPECT_EQ(*validate_value(PropType::Integer, "-0x10"), "-16");
+    EXPECT_EQ(*validate_value(PropType::Integer, " 12"), "12");
+    EXPECT_FALSE(validate_value(PropType::Integer, "08"));  // octal
+    EXPECT_FALSE(validate_value(PropType::Integer, "12 "));
+    EXPECT_FALSE(validate_value(PropType::Integer, "9223372036854775808"));
+    EXPECT_EQ(*validate_value(PropType::Time, "1.000000001"), "1.000000001");
+    EXPECT_EQ(*validate_value(PropType::Time, "7.0"), "7");
+    EXPECT_FALSE(validate_value(PropType::Time, "1.0000000001"));
+    EXPECT_FALSE(validate_value(PropType::Time, "1."));
+    EXPECT_FALSE(validate_value(PropType::Time, "0x10"));
 }
 
 TEST(SmfTypes, RejectsWithReason) {
     EXPECT_EQ(validate_value(PropType::Integer, "abc").error().message,
               "\"abc\" is not a valid integer");
     EXPECT_FALSE(validate_value(PropType::Boolean, "TRUE"));
-    EXPECT_FALSE(validate_value(PropType::Count, "-1"));
     EXPECT_FALSE(validate_value(PropType::Count, "18446744073709551616"));
     EXPECT_FALSE(validate_value(PropType::NetAddrV4, "300.1.1.1"));
     EXPECT_FALSE(validate_value(PropType::Hostname, "-bad"));

@@ -293,7 +293,7 @@ Result<Mapping> SimHypervisor::map_page(DomId dom, HvPage page) {
     if (reply->fds.size() != 1)
         return make_error(
             cat("MAP_PAGE reply carried ", reply->fds.size(), " descriptors instead of 1"), EPROTO);
-    auto m = Mapping::map_shared(reply->fds[0].get(), 4096, PROT_READ | PROT_WRITE);
+    auto m = Mapping::map_shared(reply->fds[0].get(), kPageSize, PROT_READ | PROT_WRITE);
     if (!m) return m.error().context(cat("cannot map a page of domain ", dom));
     return m;
 }

@@ -1,4 +1,4 @@
-// Choosing the backend (DESIGN.md section 5): "xen" on a Xen dom0, "sim"
+// Choosing the backend (docs/design.md section 5): "xen" on a Xen dom0, "sim"
 // against hvsim, "auto" = xen when /proc/xen/capabilities says control_d.
 #include "lib/xen/hypervisor.h"
 

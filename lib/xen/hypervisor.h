@@ -1,6 +1,6 @@
 // The hypervisor interface: what libxenctrl, libxenevtchn, libxengnttab and
 // libxenforeignmemory give a dom0 daemon, as one C++ interface with two
-// implementations chosen by the one backend setting (DESIGN.md section 5):
+// implementations chosen by the one backend setting (docs/design.md section 5):
 //   sim  - a client of the simulated hypervisor daemon, hvsim;
 //   xen  - the real libraries on a Xen dom0.
 // Errors carry Xen's errno values (ENOMEM when memory runs out, ESRCH for
@@ -12,6 +12,8 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
+#include <cerrno>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -24,6 +26,8 @@
 namespace xvm {
 
 using DomId = std::uint32_t;
+// Xen's page on x86 (XC_PAGE_SIZE): ring pages, memory accounting.
+inline constexpr std::size_t kPageSize = 4096;
 inline constexpr DomId kDom0 = 0;
 
 enum class Backend : std::uint8_t { kAuto, kXen, kSim };
@@ -55,6 +59,7 @@ struct DomainConfig {
     bool hvm = false;
     std::uint32_t ssidref = 0;  // ACM security label reference
     std::string kernel;         // what the guest boots (sim: behaviour script)
+    std::string ramdisk;        // xen: the initial ramdisk file, "" for none
     std::string cmdline;        // "extra"
 };
 
@@ -81,6 +86,11 @@ struct DomainInfo {
     // caller does, with evtchn_alloc_unbound, before building).
     std::uint32_t store_port = 0;
     std::uint32_t console_port = 0;
+    // xen: the machine frames of those two rings, as the builder placed
+    // them (the mfn of INTRODUCE); known only to the process that built
+    // the domain, 0 elsewhere and with the simulator.
+    std::uint64_t store_mfn = 0;
+    std::uint64_t console_mfn = 0;
 };
 
 struct VcpuInfo {
@@ -149,6 +159,18 @@ public:
     virtual Result<DomId> restore(const std::string& path) = 0;
 
     virtual Result<std::unique_ptr<DomainEvents>> subscribe_domain_events() = 0;
+
+    // dom0's own kernel xenstore ring (on Xen /proc/xen/xsd_kva, mapped,
+    // and the port in /proc/xen/xsd_port, whose remote end is dom0): the
+    // store daemon serves its own kernel there. Both need root to open, so
+    // a daemon calls them before it drops privileges. ENOSYS where dom0
+    // has no such ring (the simulator).
+    virtual Result<Mapping> map_local_xenstore_page() {
+        return make_error("this hypervisor backend has no dom0 kernel xenstore ring", ENOSYS);
+    }
+    virtual Result<std::uint32_t> local_xenstore_port() {
+        return make_error("this hypervisor backend has no dom0 kernel xenstore ring", ENOSYS);
+    }
 };
 
 

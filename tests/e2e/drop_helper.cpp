@@ -11,6 +11,7 @@
 
 #include "lib/priv/daemon_priv.h"
 #include "lib/base/log.h"
+#include "lib/smf/scf.h"
 
 int main(int argc, char** argv) {
     xvm::log_init("drop_helper");
@@ -36,7 +37,7 @@ int main(int argc, char** argv) {
     xvm::Status dropped = xvm::drop_daemon_privileges(spec);
     if (!dropped) {
         xvm::log_error(dropped.error());
-        return 95;
+        return SMF_EXIT_ERR_FATAL;
     }
     std::printf("dropped\n");
     std::fflush(stdout);

@@ -1,6 +1,7 @@
 #include "tests/e2e/harness.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
@@ -61,10 +62,12 @@ TempRoot::TempRoot() {
     path_ = tmpl;
     ::chmod(path_.c_str(), 0755);
     std::string src = XVM_SOURCE_DIR "/privileges";
-    int rc = run("mkdir -p '" + path_ + "/etc/security' '" + path_ + "/etc/xvm' && cp '" + src +
-                 "/priv_names' '" + path_ + "/etc/security/' && cp '" + src + "/priv_groups' '" +
-                 src + "/priv_caps' '" + src + "/daemon_caps' '" + src + "/xctl_dirs' '" + path_ +
-                 "/etc/xvm/'");
+    // The user_attr fragment lets the xvm account read the xctl services'
+    // read-protected configuration, as an installation does.
+    int rc = run("mkdir -p '" + path_ + "/etc/security' '" + path_ + "/etc/xvm' '" + path_ +
+                 "/etc/user_attr.d' && cp '" + src + "/priv_names' '" + path_ + "/etc/security/' && cp '" + src +
+                 "/priv_groups' '" + src + "/priv_caps' '" + src + "/daemon_caps' '" + src + "/xctl_dirs' '" +
+                 path_ + "/etc/xvm/' && cp '" + src + "/user_attr' '" + path_ + "/etc/user_attr.d/xvm'");
     if (rc != 0) throw std::runtime_error("cannot populate " + path_);
 }
 
@@ -260,6 +263,21 @@ std::string trim_right(std::string s) {
 }
 
 }  // namespace
+
+int exit_code_as(uid_t uid, const std::function<bool()>& body) {
+    pid_t pid = ::fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        gid_t nogroup = 65534;
+        if (::setgroups(0, nullptr) || ::setresgid(nogroup, nogroup, nogroup) ||
+            ::setresuid(uid, uid, uid))
+            ::_exit(2);
+        ::_exit(body() ? 0 : 1);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
 
 std::vector<pid_t> children_of(pid_t pid) {
     std::vector<pid_t> out;

@@ -76,6 +76,11 @@ private:
     std::vector<std::string> names_;
 };
 
+// Runs `body` in a forked child that has become `uid` (group nogroup, no
+// supplementary groups) and returns its exit code: 0 when `body` returned
+// true, 1 when false, 2 when the switch failed.
+int exit_code_as(uid_t uid, const std::function<bool()>& body);
+
 // A finished command: exit code (-1 if it did not exit) and its output.
 struct Output {
     int status = -1;

@@ -13,7 +13,7 @@ void HvsimFixture::SetUp() {
     // Orphans (the launcher of an hvsim killed by a test) become our
     // children, so TearDown can prove that they end too.
     ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);
-    ASSERT_EQ(run(XVM_SOURCE_DIR "/scripts/xvm-accounts >/dev/null"), 0);
+    ASSERT_EQ(run(XVM_SOURCE_DIR "/cmd/xvm-accounts/xvm-accounts >/dev/null"), 0);
     ::setenv("XVM_ROOT", root_.path().c_str(), 1);
     start_hvsim();
     ASSERT_NE(hv_, nullptr) << log();

@@ -19,6 +19,7 @@
 #include "lib/priv/ucred.h"
 #include "lib/base/unix_socket.h"
 #include "lib/priv/peer_listener.h"
+#include "lib/smf/scf.h"
 
 namespace {
 
@@ -49,14 +50,14 @@ int main(int argc, char** argv) {
         return 2;
     }
     Result<PrivDb> db = PrivDb::load_installed();
-    if (!db) { log_error(db.error()); return 96; }
+    if (!db) { log_error(db.error()); return SMF_EXIT_ERR_CONFIG; }
     for (const std::string& warning : db->warnings()) log_warnx(warning);
     Result<PrivSet> required = policy_set(*db, policy);
-    if (!required) { log_error(required.error().context("policy")); return 96; }
+    if (!required) { log_error(required.error().context("policy")); return SMF_EXIT_ERR_CONFIG; }
     Result<UniqueFd> listener = listen_unix(socket_path);
-    if (!listener) { log_error(listener.error()); return 95; }
+    if (!listener) { log_error(listener.error()); return SMF_EXIT_ERR_FATAL; }
     auto loop = EventLoop::create();
-    if (!loop) { log_error(loop.error()); return 95; }
+    if (!loop) { log_error(loop.error()); return SMF_EXIT_ERR_FATAL; }
     auto accepted = PeerListener::start(
         **loop, std::move(*listener), *db, {"test connection", *required},
         [](UniqueFd fd, PeerCred) { answer(fd.get(), "accepted\n"); },
@@ -66,7 +67,7 @@ int main(int argc, char** argv) {
         (*loop)->stop();
         return Status();
     });
-    if (!added || !sig) { log_warnx("cannot set up event loop"); return 95; }
+    if (!added || !sig) { log_warnx("cannot set up event loop"); return SMF_EXIT_ERR_FATAL; }
     std::printf("ready\n");
     std::fflush(stdout);
     Status ran = (*loop)->run();

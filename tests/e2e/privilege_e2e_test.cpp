@@ -1,4 +1,4 @@
-// End-to-end tests of the privilege model (DESIGN.md section 2): a real
+// End-to-end tests of the privilege model (docs/design.md section 2): a real
 // process drops privilege through the library and is inspected from
 // outside; a real server decides on real peers of four kinds.
 #include <grp.h>
@@ -22,7 +22,7 @@ class PrivilegeE2E : public ::testing::Test {
 protected:
     void SetUp() override {
         if (auto why = needs_root()) GTEST_SKIP() << *why;
-        ASSERT_EQ(run(XVM_SOURCE_DIR "/scripts/xvm-accounts >/dev/null"), 0);
+        ASSERT_EQ(run(XVM_SOURCE_DIR "/cmd/xvm-accounts/xvm-accounts >/dev/null"), 0);
         struct passwd* pw = ::getpwnam("xvm");
         ASSERT_NE(pw, nullptr);
         xvm_uid_ = pw->pw_uid;

@@ -25,7 +25,7 @@ class RootPathsE2E : public ::testing::Test {
 protected:
     void SetUp() override {
         if (auto why = needs_root()) GTEST_SKIP() << *why;
-        ASSERT_EQ(run(XVM_SOURCE_DIR "/scripts/xvm-accounts >/dev/null"), 0);
+        ASSERT_EQ(run(XVM_SOURCE_DIR "/cmd/xvm-accounts/xvm-accounts >/dev/null"), 0);
         victim_ = root_ / "/victim";
         write_file(victim_, "root's secret\n");
         ASSERT_EQ(::chmod(victim_.c_str(), 0600), 0);
@@ -66,10 +66,11 @@ TEST_F(RootPathsE2E, XenstoredRefusesALinkPlantedAsItsStore) {
 }
 
 TEST_F(RootPathsE2E, XenstoredRefusesALinkedRunDirectory) {
-    // /var/run itself belongs to root; make the daemon's own directory a
-    // link as if an earlier installation had left one.
+    // The daemon's own directory a link that root did not make (a link
+    // root made - Debian's /var/run -> /run - is walked and checked).
     ASSERT_EQ(run("mkdir -p " + root_ / "/var/run"), 0);
     ASSERT_EQ(::symlink((root_ / "/victim.d").c_str(), (root_ / "/var/run/xenstored").c_str()), 0);
+    ASSERT_EQ(::lchown((root_ / "/var/run/xenstored").c_str(), 65534, 65534), 0);
     Xenstored d(root_, {});
     EXPECT_EQ(exit_code(d.child()), 95) << d.log();
     EXPECT_NE(d.log().find("/var/run/xenstored is a symbolic link: refused"), std::string::npos)
@@ -98,6 +99,39 @@ TEST_F(RootPathsE2E, HvsimRefusesALinkPlantedAsItsStateDirectory) {
               std::string::npos)
         << read_file(root_ / "/hvsim.log");
     EXPECT_EQ(owner(root_ / "/victim.d"), 0u);
+}
+
+// Item 10: whoever creates the stack's root first must not be able to
+// replace what stack-up then runs as root.
+TEST_F(RootPathsE2E, StackUpRefusesARootOthersCouldHavePrepared) {
+    auto stack_up = [](const std::string& root) {
+        return capture({XVM_SOURCE_DIR "/scripts/stack-up", root});
+    };
+    std::string foreign = root_ / "/foreign";
+    ASSERT_EQ(::mkdir(foreign.c_str(), 0755), 0);
+    ASSERT_EQ(::chown(foreign.c_str(), 65534, 65534), 0);
+    Output o = stack_up(foreign);
+    EXPECT_EQ(o.status, 1);
+    EXPECT_NE(o.err.find(foreign + " belongs to uid 65534, not root; refused"), std::string::npos)
+        << o.err;
+    EXPECT_EQ(::access((foreign + "/usr").c_str(), F_OK), -1) << "installed into it anyway";
+
+    std::string planted = root_ / "/planted";
+    ASSERT_EQ(run("mkdir -p " + planted + "/usr/lib/svc/bin"), 0);
+    ASSERT_EQ(::chmod(planted.c_str(), 0755), 0);
+    ASSERT_EQ(::chown((planted + "/usr/lib/svc/bin").c_str(), 65534, 65534), 0);
+    o = stack_up(planted);
+    EXPECT_EQ(o.status, 1);
+    EXPECT_NE(o.err.find(planted + "/usr/lib/svc/bin belongs to uid 65534, not root"),
+              std::string::npos)
+        << o.err;
+
+    std::string open = root_ / "/open";
+    ASSERT_EQ(::mkdir(open.c_str(), 0777), 0);
+    ASSERT_EQ(::chmod(open.c_str(), 0777), 0);
+    o = stack_up(open + "/root");
+    EXPECT_EQ(o.status, 1);
+    EXPECT_NE(o.err.find(open + " may be written by others"), std::string::npos) << o.err;
 }
 
 }  // namespace

@@ -103,13 +103,16 @@ protected:
                "<service_bundle type='manifest' name='test'>\n" +
                services + "</service_bundle>\n";
     }
-    // A contract service running `smf_testsvc <mode>`.
+    // A contract service running `smf_testsvc <mode>` (a transient one
+    // when `extra` is transient_pg(): stopped by :true, as :kill has no
+    // contract to kill there - illumos method.c refuses it).
     static std::string service(const std::string& name, const std::string& start,
                                const std::string& extra = "", const std::string& deps = "") {
+        std::string stop = extra.find("value='transient'") != std::string::npos ? ":true" : ":kill";
         return "<service name='" + name + "' type='service' version='1'>\n"
                "<create_default_instance enabled='false'/>\n" + deps +
                "<exec_method type='method' name='start' exec='" + start + "' timeout_seconds='10'/>\n"
-               "<exec_method type='method' name='stop' exec=':kill' timeout_seconds='10'/>\n" +
+               "<exec_method type='method' name='stop' exec='" + stop + "' timeout_seconds='10'/>\n" +
                extra + "</service>\n";
     }
     static std::string testsvc(const std::string& args) { return std::string(SMF_TESTSVC) + " " + args; }

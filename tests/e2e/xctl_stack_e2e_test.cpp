@@ -3,10 +3,14 @@
 // temporary root, configured only through SMF properties, and driven by
 // real clients (Debian's xenstore-utils).
 #include <pwd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "lib/base/format.h"
 #include "tests/e2e/harness.h"
 #include "tests/e2e/smf_fixture.h"
+#include "tests/e2e/test_guest.h"
+#include "tests/e2e/xs_harness.h"
 
 namespace xvm::test {
 namespace {
@@ -18,7 +22,7 @@ protected:
     void SetUp() override {
         SmfTest::SetUp();
         if (IsSkipped()) return;
-        ASSERT_EQ(run(XVM_SOURCE_DIR "/scripts/xvm-accounts >/dev/null"), 0);
+        ASSERT_EQ(run(XVM_SOURCE_DIR "/cmd/xvm-accounts/xvm-accounts >/dev/null"), 0);
         for (const char* m : {"filesystem-local.xml", "hvsim.xml", "store.xml", "xend.xml"}) {
             auto o = svccfg({"import", std::string(XVM_SOURCE_DIR "/manifests/") + m});
             ASSERT_EQ(o.status, 0) << m << ": " << o.err;
@@ -97,6 +101,63 @@ TEST_F(XctlStack, BadQuotaPropertyIsAConfigurationError) {
               std::string::npos)
         << log;
     EXPECT_NE(log.find("exited with status 96"), std::string::npos) << log;
+}
+
+// Issue 8's rule for settings (docs/smf.md): a new node quota set with
+// svccfg takes effect at svcadm refresh, without a restart; a bad one is
+// refused at refresh, logged with property, value and range, and the old
+// quota stays in force.
+TEST_F(XctlStack, RefreshAppliesANewNodeQuotaWithoutARestart) {
+    std::string dir = path("/rings");
+    ASSERT_EQ(::mkdir(dir.c_str(), 0755), 0);
+    TestGuest guest(dir, 3);
+    set_exec("xctl/store", std::string(XVM_METHOD) + " " + XENSTORED +
+                               " --init-store --hypervisor files:" + dir);
+    auto o = svcadm({"enable", "-s", "xctl/store"});
+    ASSERT_EQ(o.status, 0) << o.err << log_of("system-xctl-store:default");
+    auto pids = members("system/xctl/store:default");
+    ASSERT_EQ(pids.size(), 1u);
+
+    XsClient dom0(path("/var/run/xenstored/socket"));
+    ASSERT_TRUE(dom0.write("/local/domain/3/seed", "1"));
+    ASSERT_EQ(dom0.call(XS_SET_PERMS, nul_join({"/local/domain/3", "n3"}))->type, XS_SET_PERMS);
+    ASSERT_EQ(dom0.call(XS_INTRODUCE, nul_join({"3", "1", "1"}))->type, XS_INTRODUCE);
+    auto quota = [&] { return dom0.call(XS_CONTROL, nul_join({"quota"}))->payload; };
+    ASSERT_NE(quota().find("nodes 1000\n"), std::string::npos);
+
+    if (svccfg({"-s", "xctl/store", "listpg", "config"}).out.empty()) {
+        ASSERT_EQ(svccfg({"-s", "xctl/store", "addpg", "config", "application"}).status, 0);
+    }
+    ASSERT_EQ(svccfg({"-s", "xctl/store", "setprop", "config/quota-nodes", "=", "count:", "3"}).status,
+              0);
+    EXPECT_NE(quota().find("nodes 1000\n"), std::string::npos) << "took effect before refresh";
+    ASSERT_EQ(svcadm({"refresh", "xctl/store"}).status, 0);
+    ASSERT_TRUE(eventually([&] { return quota().find("nodes 3\n") != std::string::npos; }))
+        << quota() << log_of("system-xctl-store:default");
+
+    // The guest now runs into the new limit.
+    int written = 0;
+    std::string refusal;
+    for (int i = 0; i < 10 && refusal.empty(); ++i) {
+        auto r = guest.call(XS_WRITE, nul_join({cat("n", i)}) + "v");
+        ASSERT_TRUE(r);
+        if (r->error().empty()) ++written;
+        else refusal = r->error();
+    }
+    EXPECT_EQ(refusal, "ENOSPC");
+    EXPECT_LT(written, 3);
+
+    // A bad value: refused at refresh, the quota in force stays.
+    ASSERT_EQ(svccfg({"-s", "xctl/store", "setprop", "config/quota-nodes", "=", "count:", "0"}).status,
+              0);
+    ASSERT_EQ(svcadm({"refresh", "xctl/store"}).status, 0);
+    EXPECT_TRUE(eventually([&] {
+        return log_of("system-xctl-store:default")
+                   .find("refresh: property config/quota-nodes: 0 is not in 1..4294967295; the "
+                         "previous configuration stays in force") != std::string::npos;
+    })) << log_of("system-xctl-store:default");
+    EXPECT_NE(quota().find("nodes 3\n"), std::string::npos);
+    EXPECT_EQ(members("system/xctl/store:default"), pids) << "the daemon was restarted";
 }
 
 }  // namespace

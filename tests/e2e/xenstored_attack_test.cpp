@@ -62,7 +62,7 @@ class XenstoredAttack : public ::testing::Test {
 protected:
     void SetUp() override {
         if (auto why = needs_root()) GTEST_SKIP() << *why;
-        ASSERT_EQ(run(XVM_SOURCE_DIR "/scripts/xvm-accounts >/dev/null"), 0);
+        ASSERT_EQ(run(XVM_SOURCE_DIR "/cmd/xvm-accounts/xvm-accounts >/dev/null"), 0);
     }
     void TearDown() override {
         daemon_.reset();

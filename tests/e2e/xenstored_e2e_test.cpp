@@ -27,7 +27,7 @@ class XenstoredE2E : public ::testing::Test {
 protected:
     void SetUp() override {
         if (auto why = needs_root()) GTEST_SKIP() << *why;
-        ASSERT_EQ(run(XVM_SOURCE_DIR "/scripts/xvm-accounts >/dev/null"), 0);
+        ASSERT_EQ(run(XVM_SOURCE_DIR "/cmd/xvm-accounts/xvm-accounts >/dev/null"), 0);
     }
     Xenstored& start(std::vector<std::string> extra = {}, bool fresh = true) {
         daemon_.emplace(root_, std::move(extra), fresh);
@@ -211,20 +211,13 @@ TEST_F(XenstoredE2E, PeerCheckTableOnBothSockets) {
     // On the wire: EACCES to the first request, then the connection closes.
     uid_t none = users.uid("xvmx-xs-none");
     for (const std::string& sock : {daemon_->socket(), daemon_->socket_ro()}) {
-        pid_t pid = ::fork();
-        ASSERT_GE(pid, 0);
-        if (pid == 0) {
-            gid_t nogroup = 65534;
-            if (::setgroups(0, nullptr) || ::setresgid(nogroup, nogroup, nogroup) ||
-                ::setresuid(none, none, none))
-                ::_exit(2);
-            XsClient c(sock);
-            auto r = c.call(XS_READ, nul_join({"/peer"}));
-            ::_exit(r && r->error() == "EACCES" && c.closed_by_peer() ? 0 : 1);
-        }
-        int status = 0;
-        ::waitpid(pid, &status, 0);
-        EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << sock;
+        EXPECT_EQ(exit_code_as(none, [&] {
+                      XsClient c(sock);
+                      auto r = c.call(XS_READ, nul_join({"/peer"}));
+                      return r && r->error() == "EACCES" && c.closed_by_peer();
+                  }),
+                  0)
+            << sock;
     }
     std::string uid = std::to_string(users.uid("xvmx-xs-none"));
     std::string log = daemon_->log();

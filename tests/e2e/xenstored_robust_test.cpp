@@ -28,7 +28,7 @@ class XenstoredRobust : public ::testing::Test {
 protected:
     void SetUp() override {
         if (auto why = needs_root()) GTEST_SKIP() << *why;
-        ASSERT_EQ(run(XVM_SOURCE_DIR "/scripts/xvm-accounts >/dev/null"), 0);
+        ASSERT_EQ(run(XVM_SOURCE_DIR "/cmd/xvm-accounts/xvm-accounts >/dev/null"), 0);
     }
     void start(std::vector<std::string> extra = {}, bool fresh = true) {
         daemon_.emplace(root_, std::move(extra), fresh);

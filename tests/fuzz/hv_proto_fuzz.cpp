@@ -1,4 +1,4 @@
-// hvsim's socket protocol decoder (lib/hv_proto.h): the bytes a client
+// hvsim's socket protocol decoder (lib/xen/hv_proto.h): the bytes a client
 // sends, cut into frames and decoded as requests exactly as the daemon
 // does, and each frame's payload also decoded as every reply type the
 // client library accepts. Nothing may crash, hang or read out of bounds;
