@@ -132,6 +132,9 @@ struct Response {
     const Fault& fault() const { return std::get<Fault>(body); }
 };
 
+// 1..kMaxMethodName bytes of [A-Za-z0-9_.:/].
+bool valid_method_name(std::string_view name);
+
 Result<std::string> encode_call(const MethodCall& call);
 Result<std::string> encode_response(const Value& result);
 std::string encode_fault(const Fault& fault);

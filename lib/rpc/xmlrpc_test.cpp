@@ -141,7 +141,7 @@ TEST(XmlRpc, StructureIsChecked) {
     EXPECT_EQ(call_error(wrap_value("<array><value>1</value></array>")),
               "XML-RPC: m: param 1: <array> must hold exactly one <data>");
     EXPECT_EQ(call_error(wrap_value("<array><data>junk<value>1</value></data></array>")),
-              "XML-RPC: m: param 1: unexpected text in <data>");
+              "XML-RPC: m: param 1: array element 0: unexpected text in <data>");
     EXPECT_EQ(call_error(wrap_value("<array><data><value>1</value><int>2</int></data></array>")),
               "XML-RPC: m: param 1: array element 1: expected <value>, found <int>");
     EXPECT_EQ(call_error(wrap_value("<struct><member><value>1</value></member></struct>")),
@@ -169,8 +169,12 @@ TEST(XmlRpc, StructureIsChecked) {
 TEST(XmlRpc, MalformedBodies) {
     EXPECT_EQ(call_error(""), "XML-RPC: empty body");
     EXPECT_EQ(call_error("hello"), "XML-RPC: malformed XML at line 1, column 1: Start tag expected, '<' not found");
-    std::string truncated(kPythonCall.substr(0, kPythonCall.size() / 2));
-    EXPECT_NE(call_error(truncated).find("XML-RPC: malformed XML at line "), std::string::npos);
+    std::string truncated(kPythonCall.substr(0, kPythonCall.find("web01") + 3));  // ends in "<string>web"
+    EXPECT_EQ(call_error(truncated),
+              "XML-RPC: malformed XML at line 9, column 19: Premature end of data in tag string line 9");
+    // Cut inside a tag, the shape is checked first and the element named.
+    std::string cut(kPythonCall.substr(0, kPythonCall.find("<array>") + 4));
+    EXPECT_EQ(call_error(cut), "XML-RPC: xend.domain.create: param 5: unsupported value type <arr>");
     EXPECT_NE(call_error("<methodCall><methodName>m</methodName>\xff</methodCall>").find("malformed XML"),
               std::string::npos);
     EXPECT_NE(call_error(wrap_value("<string>&undefined;</string>")).find("Entity 'undefined' not defined"),
@@ -211,11 +215,13 @@ TEST(XmlRpc, LimitsAreEnforced) {
     for (int i = 0; i < 20; ++i) many += "<value>x</value>";
     many += "</data></array>";
     EXPECT_EQ(call_error(wrap_value(many), small), "XML-RPC: m: param 1: array element 9: more than 10 values");
-    // libxml2's own depth bound applies long before the default limits would.
-    std::string deep(300 * 7, ' ');
-    deep.clear();
-    for (int i = 0; i < 300; ++i) deep += "<a>";
-    EXPECT_NE(call_error(deep).find("malformed XML"), std::string::npos);
+    // The default bound stops a deep nest at 32 arrays.
+    std::string deep = nest(300);
+    EXPECT_NE(call_error(deep).find("arrays and structs nested deeper than 32"), std::string::npos);
+    // Element nesting that is not XML-RPC stops at the first wrong element.
+    std::string elements;
+    for (int i = 0; i < 300; ++i) elements += "<a>";
+    EXPECT_EQ(call_error(elements), "XML-RPC: expected <methodCall>, found <a>");
 }
 
 TEST(XmlRpc, ResponsesAreChecked) {
