@@ -110,6 +110,8 @@ TEST_F(RunDirsAsRoot, APlantedSymlinkIsRefusedNotFollowed) {
     std::string target = root_ + "/precious";
     ASSERT_EQ(::mkdir(target.c_str(), 0755), 0);
     ASSERT_EQ(::symlink(target.c_str(), (root_ + "/var/lib/xend/domains").c_str()), 0);
+    // Planted by xvm: a link of root's own making would be followed.
+    ASSERT_EQ(::lchown((root_ + "/var/lib/xend/domains").c_str(), xvm_->pw_uid, xvm_->pw_gid), 0);
     auto made = make_run_dirs(*dirs, root_);
     ASSERT_FALSE(made);
     EXPECT_NE(made.error().message.find("/var/lib/xend/domains is a symbolic link: refused"),

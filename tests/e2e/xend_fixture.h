@@ -24,7 +24,7 @@ protected:
     void SetUp() override {
         SmfTest::SetUp();
         if (IsSkipped()) return;
-        ASSERT_EQ(run(XVM_SOURCE_DIR "/scripts/xvm-accounts >/dev/null"), 0);
+        ASSERT_EQ(run(XVM_SOURCE_DIR "/cmd/xvm-accounts/xvm-accounts >/dev/null"), 0);
         for (const char* m : {"filesystem-local.xml", "hvsim.xml", "store.xml", "xend.xml"}) {
             auto o = svccfg({"import", std::string(XVM_SOURCE_DIR "/manifests/") + m});
             ASSERT_EQ(o.status, 0) << m << ": " << o.err;
