@@ -72,27 +72,30 @@ std::string parent_of(const std::string& path) { return path.substr(0, path.rfin
 
 int serve(const Options& o, Launcher& launcher, PrivDb db, kit::DaemonStart& start) {
     const Settings& s = o.settings;
-    // As xvm from here: the state of an earlier run, then the socket.
-    if (Status ok = clean_state_dir(s.state_dir); !ok) return kit::exit_fatal(ok.error());
-    auto listen_fd = listen_unix(s.socket, 0666);
-    if (!listen_fd) return kit::exit_fatal(listen_fd.error());
     auto loop = EventLoop::create();
     if (!loop) return kit::exit_fatal(loop.error());
+    // Signals first: a TERM that arrives once the socket exists must stop
+    // us cleanly, not kill us.
+    Status ok = start.handle_signals(**loop, [] {
+        // The host's shape cannot change under its guests: refresh says so.
+        log_info("refresh: the host's settings take effect at the next restart");
+    });
+    if (!ok) return kit::exit_fatal(ok.error());
+    // As xvm from here: the state of an earlier run, then the socket.
+    if (Status cleaned = clean_state_dir(s.state_dir); !cleaned)
+        return kit::exit_fatal(cleaned.error());
+    auto listen_fd = listen_unix(s.socket, 0666);
+    if (!listen_fd) return kit::exit_fatal(listen_fd.error());
     auto sim = Sim::create(**loop, SimConfig{o.host, s.state_dir, &launcher});
     if (!sim) return kit::exit_config(sim.error());
     Server server(**loop, **sim, std::move(db), std::move(*listen_fd));
-    Status ok = server.start();
+    ok = server.start();
     // Nothing is ever read here outside a request: readable means EOF.
     if (ok)
         ok = (*loop)->add_fd(launcher.fd(), EPOLLIN, [&](std::uint32_t) {
             log_warnx("the guest launcher exited: stopping");
             (*loop)->stop();
             return Status();
-        });
-    // The host's shape cannot change under its guests: refresh says so.
-    if (ok)
-        ok = start.handle_signals(**loop, [] {
-            log_info("refresh: the host's settings take effect at the next restart");
         });
     if (!ok) return kit::exit_fatal(ok.error());
     log_info(cat("ready on ", s.socket, ": ", o.host.cpus, " CPUs, ", o.host.memory_kib / 1024,

@@ -99,17 +99,18 @@ int main(int argc, char** argv) {
     }
     if (Status s = start->drop(); !s) return kit::exit_fatal(s.error());
 
+    auto loop = EventLoop::create();
+    if (!loop) return kit::exit_fatal(loop.error());
+    // Signals before the sockets: a TERM once they exist stops us cleanly.
+    if (Status s = start->handle_signals(**loop, [&c] { refresh(c); }); !s)
+        return kit::exit_fatal(s.error());
     auto store = open_store(c);
     if (!store) return kit::exit_fatal(store.error());
     auto rw = listen_unix(c.socket_path, 0666);
     if (!rw) return kit::exit_fatal(rw.error());
     auto ro = listen_unix(c.socket_ro_path, 0666);
     if (!ro) return kit::exit_fatal(ro.error());
-    auto loop = EventLoop::create();
-    if (!loop) return kit::exit_fatal(loop.error());
     Server server(c, **loop, **store, *privdb, std::move(*rings));
-    if (Status s = start->handle_signals(**loop, [&c] { refresh(c); }); !s)
-        return kit::exit_fatal(s.error());
     if (Status s = server.serve(std::move(*rw), std::move(*ro)); !s) return kit::exit_fatal(s.error());
     if (kernel_ring) {
         if (Status s = server.serve_kernel_ring(std::move(*kernel_ring)); !s)
