@@ -155,10 +155,10 @@ Sexpr vcpu_info_sexpr(const DomainRecord& r, const std::vector<VcpuInfo>& vcpus,
     return d;
 }
 
-Sexpr node_info_sexpr(const NodeFacts& f) {
+Sexpr node_info_pairs(const NodeFacts& f) {
     struct utsname u {};
     ::uname(&u);
-    Sexpr n = Sexpr::list({Sexpr::string("node")});
+    Sexpr n = Sexpr::list();
     n.add(text("system", u.sysname)).add(text("host", u.nodename)).add(text("release", u.release));
     n.add(text("version", u.version)).add(text("machine", u.machine));
     n.add(num("nr_cpus", f.phys.nr_cpus)).add(num("nr_nodes", 1)).add(num("sockets_per_node", 1));
@@ -176,6 +176,13 @@ Sexpr node_info_sexpr(const NodeFacts& f) {
     n.add(text("cc_compiler", __VERSION__)).add(text("cc_compile_by", "xvm")).add(text("cc_compile_domain", ""));
     n.add(text("cc_compile_date", __DATE__));
     n.add(num("xend_config_format", 4));
+    return n;
+}
+
+Sexpr node_sexpr(const NodeFacts& f) {
+    Sexpr pairs = node_info_pairs(f);
+    Sexpr n = Sexpr::list({Sexpr::string("node")});
+    for (Sexpr& pair : pairs.items()) n.add(std::move(pair));
     return n;
 }
 

@@ -35,7 +35,12 @@ struct NodeFacts {
     PhysInfo phys;
     std::string backend;  // "sim" or "xen": shown as xen_extra's suffix
 };
-// (node (system Linux) (host h) ... (xend_config_format 4)); system first.
-rpc::Sexpr node_info_sexpr(const NodeFacts& facts);
+// xend.node.info's answer: the pairs ((system Linux) (host h) ...
+// (xend_config_format 4)), system first and no head atom - xm info prints
+// every pair but the first (XEND.md 2.4), as XendNode.info() returned them.
+rpc::Sexpr node_info_pairs(const NodeFacts& facts);
+// The legacy server's GET /xend/node/: the same pairs under `node`
+// (SrvNode's ['node'] + info).
+rpc::Sexpr node_sexpr(const NodeFacts& facts);
 
 }  // namespace xvm::xend

@@ -80,17 +80,29 @@ TEST(DomainSxpr, VcpuInfo) {
               "(cpu_time 0.0) (cpu -1) (cpumap (3))))");
 }
 
-TEST(DomainSxpr, NodeInfoStartsWithSystem) {
-    rpc::Sexpr n = node_info_sexpr({PhysInfo{.nr_cpus = 4, .total_kib = 1 << 20, .free_kib = 1 << 19}, "sim"});
+// xend.node.info is XendNode.info(): pairs only, system first - xm info
+// prints info[1:], so a head atom would make it print (system ...) too.
+TEST(DomainSxpr, NodeInfoIsPairsStartingWithSystem) {
+    NodeFacts facts{PhysInfo{.nr_cpus = 4, .total_kib = 1 << 20, .free_kib = 1 << 19}, "sim"};
+    rpc::Sexpr n = node_info_pairs(facts);
     ASSERT_GE(n.items().size(), 3u);
-    EXPECT_EQ(n.name(), "node");
-    EXPECT_EQ(n.items()[1].name(), "system");
+    for (const rpc::Sexpr& pair : n.items()) {
+        ASSERT_TRUE(pair.is_list()) << rpc::sexpr_to_string(pair);
+        EXPECT_EQ(pair.items().size(), 2u) << rpc::sexpr_to_string(pair);
+    }
+    EXPECT_EQ(n.items()[0].name(), "system");
+    EXPECT_EQ(n.items()[1].name(), "host");
     EXPECT_EQ(n.value_int("nr_cpus"), 4);
     EXPECT_EQ(n.value_int("total_memory"), 1024);
     EXPECT_EQ(n.value_int("free_memory"), 512);
     EXPECT_EQ(n.value_text("node_to_cpu"), "node0:0-3");
     EXPECT_EQ(n.value_int("xend_config_format"), 4);
     EXPECT_EQ(n.items().back().name(), "xend_config_format");
+    // The legacy GET /xend/node/ puts the same pairs under `node`.
+    rpc::Sexpr legacy = node_sexpr(facts);
+    EXPECT_EQ(legacy.name(), "node");
+    ASSERT_EQ(legacy.items().size(), n.items().size() + 1);
+    EXPECT_EQ(legacy.items()[1].name(), "system");
 }
 
 }  // namespace

@@ -241,7 +241,7 @@ void route(Xend& x, const Answer& a) {
     bool get = req.method == "GET" || req.method == "HEAD";
     if (get && (url == "/xend/" || url == "/xend")) return a.send(200, "(ls  node domain vnet)");
     if (get && (url == "/xend/node/" || url == "/xend/node")) {
-        auto n = x.node_info();
+        auto n = x.node_info(/*legacy=*/true);
         if (!n) return a.error(n.error());
         return a.sexpr(200, *n);
     }

@@ -34,6 +34,12 @@ public:
         if (v.type() == Value::Type::kString) return v.as_string();
         return wrong(i, name, "a string", v);
     }
+    // A string, or nil or absent (then ""): Python's None, as xm sends
+    // for a value it leaves to xend.
+    std::optional<std::string> string_or_none(std::size_t i, std::string_view name) {
+        if (!has(i) || params_[i].type() == Value::Type::kNil) return std::string();
+        return string(i, name);
+    }
     // An int, or a decimal string (xm passes some numbers as typed).
     std::optional<std::int64_t> integer(std::size_t i, std::string_view name) {
         const Value& v = params_[i];
@@ -309,7 +315,9 @@ void do_restart_count(Call& c) {
 
 void do_dump(Call& c) {
     auto dom = c.args.dom(0);
-    auto file = c.args.has(1) ? c.args.string(1, "file") : std::optional<std::string>("");
+    // None or "" (xm dump-core without a file name): xend names the core
+    // as XEND.md 8 says, in /var/xen/dump.
+    auto file = c.args.string_or_none(1, "file");
     (void)c.args.flag(2, "live", false);   // a simulated guest is dumped paused either way
     (void)c.args.flag(3, "crash", false);  // the domain is left running; crash it with shutdown
     if (c.bad()) return;

@@ -165,10 +165,11 @@ Result<rpc::Sexpr> Xend::vcpu_info(std::string_view key) {
     return vcpu_info_sexpr(**r, vcpus, nr_cpus_);
 }
 
-Result<rpc::Sexpr> Xend::node_info() {
+Result<rpc::Sexpr> Xend::node_info(bool legacy) {
     auto phys = hv_->physinfo();
     if (!phys) return std::move(phys).error();
-    return node_info_sexpr({*phys, backend_});
+    NodeFacts facts{*phys, backend_};
+    return legacy ? node_sexpr(facts) : node_info_pairs(facts);
 }
 
 Result<std::string> Xend::restart_count(std::string_view key) {

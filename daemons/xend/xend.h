@@ -86,7 +86,9 @@ public:
     // unknown word lists nothing). Sorted by name.
     std::vector<rpc::Sexpr> domains(bool detail, std::string_view state, bool full);
     Result<rpc::Sexpr> vcpu_info(std::string_view key);
-    Result<rpc::Sexpr> node_info();
+    // xend.node.info's pairs (no head atom); `legacy`: under `node`, as
+    // the legacy server's GET /xend/node/ answers.
+    Result<rpc::Sexpr> node_info(bool legacy = false);
     Result<std::string> restart_count(std::string_view key);
 
     // ---- operations that answer at once ----

@@ -316,6 +316,7 @@ TEST_F(HvsimE2E, EventChannelRefusalsAndVcpus) {
     ASSERT_TRUE(vcpus);
     ASSERT_EQ(vcpus->size(), 1u);
     EXPECT_EQ((*vcpus)[0].affinity, (std::vector<std::uint32_t>{1}));
+    EXPECT_EQ((*vcpus)[0].cpu, 1);  // an online vcpu is on a CPU of its affinity
     auto bad = hv_->set_vcpu_affinity(*dom, 0, {7});
     ASSERT_FALSE(bad);
     EXPECT_NE(bad.error().message.find("the host has CPUs 0..1"), std::string::npos);

@@ -259,10 +259,19 @@ TEST_F(XendLifecycle, MemoryAndVcpus) {
 
 TEST_F(XendLifecycle, ExplicitDumpsStayInTheDumpDirectory) {
     int id = boot("dumped", 32);
-    ASSERT_EQ(rpc("xend.domain.dump", "[\"dumped\", \"\", false, false]"), "{\"ok\": null}");
-    auto cores = files_in(path("/var/xen/dump"));
-    ASSERT_EQ(cores.size(), 1u);
-    EXPECT_NE(cores[0].find("-dumped." + std::to_string(id) + ".core"), std::string::npos) << cores[0];
+    // No file name - "", None (xm dump-core's), or no argument at all: the
+    // name of XEND.md 8, <%Y-%m%d-%H%M.%S>-<name>.<domid>.core.
+    const std::regex named("[0-9]{4}-[0-9]{4}-[0-9]{4}\\.[0-9]{2}-dumped\\." + std::to_string(id) + "\\.core");
+    for (const char* args : {"[\"dumped\", \"\", false, false]", "[\"dumped\", null, false, false]", "[\"dumped\"]"}) {
+        for (const std::string& old : files_in(path("/var/xen/dump")))
+            ASSERT_EQ(::unlink(path("/var/xen/dump/" + old).c_str()), 0);
+        ASSERT_EQ(rpc("xend.domain.dump", args), "{\"ok\": null}") << args;
+        auto cores = files_in(path("/var/xen/dump"));
+        ASSERT_EQ(cores.size(), 1u) << args;
+        EXPECT_TRUE(std::regex_match(cores[0], named)) << args << ": " << cores[0];
+    }
+    EXPECT_EQ(rpc("xend.domain.dump", "[\"dumped\", 7]"),
+              "{\"fault\": [1, \"xend.domain.dump: argument 2 (file) must be a string, not int\"]}");
     ASSERT_EQ(rpc("xend.domain.dump", "[\"dumped\", \"/var/xen/dump/mine.core\"]"), "{\"ok\": null}");
     EXPECT_EQ(::access(path("/var/xen/dump/mine.core").c_str(), R_OK), 0);
     EXPECT_EQ(rpc("xend.domain.dump", "[\"dumped\", \"/var/xen/dump/mine.core\"]"),
