@@ -218,5 +218,31 @@ TEST_F(XendWithConsole, GuestsOutliveRestartAndKillOfXend) {
     EXPECT_TRUE(std::regex_match(listed("kept"), std::regex("kept +64 +1 +0\\.0")));  // halted, still defined
 }
 
+// svcadm refresh of every xctl service (each `:kill -HUP` to its whole
+// contract, hvsim's guests included) disturbs no guest: same id, running,
+// its console answering, xenconsoled's history kept.
+TEST_F(XendWithConsole, RefreshingEveryServiceDisturbsNoGuest) {
+    write_config("steady");
+    auto o = xm({"create", "-q", "steady"});
+    ASSERT_EQ(o.status, 0) << o.out << o.err << xend_log();
+    int domid = -1;
+    ASSERT_TRUE(eventually([&] { return running("steady", &domid); })) << xm({"list"}).out;
+    for (const char* service : {"hvsim", "store", "xend", "console"}) {
+        std::string instance = std::string("system/xctl/") + service + ":default";
+        std::string stem = std::string("system-xctl-") + service + ":default";
+        auto before = members(instance);
+        std::size_t refreshes = count(log_of(stem), "refresh: ");
+        ASSERT_EQ(svcadm({"refresh", std::string("xctl/") + service}).status, 0) << service;
+        // The daemon itself logs each refresh it takes.
+        ASSERT_TRUE(eventually([&] { return count(log_of(stem), "refresh: ") > refreshes; }))
+            << service << ": " << log_of(stem);
+        EXPECT_EQ(members(instance), before) << service << ": " << log_of(stem);
+        int now = -1;
+        EXPECT_TRUE(running("steady", &now)) << service << ": " << xm({"list"}).out;
+        EXPECT_EQ(now, domid) << service;
+        attach("steady", domid, Terminal::Kind::kPty, true, service);
+    }
+}
+
 }  // namespace
 }  // namespace xvm::test
