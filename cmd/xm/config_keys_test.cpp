@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "lib/base/format.h"
 
 namespace xvm::xm {
@@ -176,6 +179,26 @@ TEST(ConfigKeys, BooleansAndDeprecatedNics) {
     ASSERT_EQ(b.warnings.size(), 1u);
     EXPECT_EQ(build("kernel = '/k'\n", {"netif=maybe"}).problems,
               (std::vector<ConfigProblem>{{0, "command line: netif: invalid value 'maybe'"}}));
+}
+
+// The example shipped as /etc/xen/guest1 (examples/guest1), which
+// scripts/stack-up creates: well-formed, every key known, the simulated
+// guest as its kernel.
+TEST(ConfigKeys, TheShippedExampleIsValid) {
+    std::ifstream in(XVM_SOURCE_DIR "/examples/guest1");
+    ASSERT_TRUE(in) << "examples/guest1";
+    std::stringstream text;
+    text << in.rdbuf();
+    ParsedConfig parsed = parse_config_file(text.str());
+    ASSERT_TRUE(parsed.problems.empty()) << parsed.problems[0].line << ": " << parsed.problems[0].text;
+    ConfigContext ctx = context();
+    ctx.config_path = "/etc/xen/guest1";
+    BuiltConfig b = make_config(parsed, {}, ctx);
+    EXPECT_TRUE(b.warnings.empty());
+    EXPECT_EQ(sxp(b),
+              "(vm (name guest1) (memory 64) (maxmem 128) (on_poweroff destroy) (on_reboot restart) "
+              "(on_crash restart) (vcpus 1) (on_xend_start ignore) (on_xend_stop ignore) "
+              "(image (linux (kernel /usr/lib/xvm/xvm-guest) (args 'console=hvc0'))))");
 }
 
 TEST(ConfigKeys, AbsolutePaths) {

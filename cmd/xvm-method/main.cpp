@@ -9,6 +9,12 @@
 // gets one line saying why and how to select the simulator (docs/design.md
 // section 1); the exit status SMF_EXIT_TEMP_DISABLE leaves this instance
 // disabled, not in maintenance.
+//
+// Run as root (the store's method always is; xend's runs as xvm from its
+// method_context), it first makes the xctl run and state directories of
+// privileges/xctl_dirs (run_dirs.h) - so that they exist, belong to xvm
+// and were made without following a link before xend, which never runs as
+// root, starts: xend depends on the store.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -18,6 +24,7 @@
 #include <cstring>
 #include <string>
 
+#include "cmd/xvm-method/run_dirs.h"
 #include "lib/base/file.h"
 #include "lib/xen/hypervisor.h"
 #include "daemons/kit/backend_setting.h"
@@ -91,6 +98,12 @@ int main(int argc, char** argv) {
                 std::printf("xvm-method: cannot disable %s: %s\n", s, scf_strerror(scf_error()));
         }
         return SMF_EXIT_TEMP_DISABLE;
+    }
+    if (::geteuid() == 0) {
+        if (Status made = method::make_installed_run_dirs(); !made) {
+            std::printf("xvm-method: %s\n", made.error().message.c_str());
+            return SMF_EXIT_ERR_CONFIG;
+        }
     }
     ::execv(argv[1], argv + 1);
     std::printf("xvm-method: cannot execute %s: %s\n", argv[1], std::strerror(errno));

@@ -1,5 +1,7 @@
 #include "daemons/hvsim/domain_table.h"
 
+#include <algorithm>
+
 #include "lib/base/format.h"
 
 namespace xvm::hvsim {
@@ -38,6 +40,7 @@ Result<DomainTable> DomainTable::create(const HostSize& host) {
     std::vector<std::uint32_t> all;
     for (std::uint32_t c = 0; c < host.cpus; ++c) all.push_back(c);
     dom0.affinity.assign(host.cpus, all);
+    dom0.processor = all;  // dom0's vcpu n on CPU n, as Xen boots it
     table.domains_.emplace(kDom0, std::move(dom0));
     return table;
 }
@@ -46,6 +49,17 @@ std::uint64_t DomainTable::free_kib() const {
     std::uint64_t used = 0;
     for (const auto& [id, d] : domains_) used += d.memory_kib;
     return host_.memory_kib - used;
+}
+
+std::uint32_t DomainTable::least_loaded(const std::vector<std::uint32_t>& cpus) const {
+    std::vector<std::uint32_t> load(host_.cpus, 0);
+    for (const auto& [id, d] : domains_)
+        if (!d.dying)
+            for (std::uint32_t p : d.processor) ++load[p];
+    std::uint32_t best = cpus.front();
+    for (std::uint32_t c : cpus)
+        if (load[c] < load[best] || (load[c] == load[best] && c < best)) best = c;
+    return best;
 }
 
 PhysInfo DomainTable::physinfo() const {
@@ -80,6 +94,8 @@ Result<DomId> DomainTable::add(const DomainConfig& config) {
     std::vector<std::uint32_t> all;
     for (std::uint32_t c = 0; c < host_.cpus; ++c) all.push_back(c);
     d.affinity.assign(config.vcpus, all);
+    std::uint32_t first = least_loaded(all);
+    for (std::uint32_t v = 0; v < config.vcpus; ++v) d.processor.push_back((first + v) % host_.cpus);
     domains_.emplace(id, std::move(d));
     changed();
     return id;
@@ -209,7 +225,11 @@ Status DomainTable::set_affinity(DomId id, std::uint32_t vcpu,
         if (cpu >= host_.cpus)
             return make_error(cat("cannot pin vcpu ", vcpu, " of domain ", id, " to CPU ", cpu,
                                   ": the host has CPUs 0..", host_.cpus - 1));
-    (*d)->affinity[vcpu] = cpus;
+    Domain& dom = **d;
+    dom.affinity[vcpu] = cpus;
+    // Its current CPU is outside `cpus`, so it does not weigh on the choice.
+    if (std::find(cpus.begin(), cpus.end(), dom.processor[vcpu]) == cpus.end())
+        dom.processor[vcpu] = least_loaded(cpus);
     return {};
 }
 

@@ -12,6 +12,10 @@
 //
 // Domain 0 exists from the start, cannot be paused, shut down or destroyed,
 // and only its allocation can change (xend lowers it for dom0-min-mem).
+// CPU placement: each vcpu sits on one physical CPU of its affinity (Xen's
+// placement: vcpu 0 on the least loaded CPU, the others cycling on from
+// it; a pin that excludes a vcpu's CPU moves it to the least loaded
+// allowed one).
 // Memory: the sum of all allocations never exceeds the host's; a create or
 // an increase beyond what is free fails with ENOMEM and says how much was
 // asked for and how much is free.
@@ -45,6 +49,10 @@ struct Domain {
     std::uint64_t max_memory_kib = 0;
     std::uint32_t vcpus_online = 0;
     std::vector<std::vector<std::uint32_t>> affinity;  // per vcpu
+    // Per vcpu: the physical CPU it is on (Xen's v->processor), always one
+    // of its affinity. Placed at creation and moved only when a new
+    // affinity excludes it, as Xen's scheduler does.
+    std::vector<std::uint32_t> processor;
     bool started = false;                              // unpaused at least once (has run)
     bool paused = true;
     bool shutdown = false;
@@ -90,6 +98,9 @@ class DomainTable {
 
   private:
     explicit DomainTable(const HostSize& host) : host_(host) {}
+    // Of `cpus`, the one with the fewest vcpus of live domains on it
+    // (the lowest number among equals).
+    std::uint32_t least_loaded(const std::vector<std::uint32_t>& cpus) const;
     Result<Domain*> live(DomId id, std::string_view operation);
     void changed() {
         if (on_change_) on_change_();

@@ -171,6 +171,26 @@ TEST(DomainTable, VcpusAndAffinity) {
     EXPECT_FALSE(t.set_affinity(id, 0, {}));
 }
 
+// Every vcpu sits on a CPU of its affinity (xm vcpu-list's CPU column):
+// placed on the least loaded CPU and cycling on, moved only by a pin that
+// excludes its CPU.
+TEST(DomainTable, VcpusArePlacedOnCpusOfTheirAffinity) {
+    DomainTable t = make_table();  // 4 CPUs, dom0's vcpu n on CPU n
+    EXPECT_EQ((*t.find(kDom0))->processor, (std::vector<std::uint32_t>{0, 1, 2, 3}));
+    DomId a = *t.add(config(16, 3));
+    EXPECT_EQ((*t.find(a))->processor, (std::vector<std::uint32_t>{0, 1, 2}));
+    DomId b = *t.add(config(16, 2));  // CPU 3 carries the fewest vcpus
+    EXPECT_EQ((*t.find(b))->processor, (std::vector<std::uint32_t>{3, 0}));
+    ASSERT_TRUE(t.set_affinity(a, 1, {1, 2}));  // still allowed where it is
+    EXPECT_EQ((*t.find(a))->processor[1], 1u);
+    ASSERT_TRUE(t.set_affinity(a, 0, {2, 3}));  // CPU 0 excluded; 2 and 3 carry two each
+    EXPECT_EQ((*t.find(a))->processor[0], 2u);
+    ASSERT_TRUE(t.set_affinity(b, 1, {1, 2}));  // CPU 1 carries two, CPU 2 three now
+    EXPECT_EQ((*t.find(b))->processor[1], 1u);
+    EXPECT_FALSE(t.set_affinity(a, 2, {9}));    // a refused pin moves nothing
+    EXPECT_EQ((*t.find(a))->processor[2], 2u);
+}
+
 TEST(DomainTable, IdsAreReusedOnlyAfterWrapping) {
     DomainTable t = make_table();
     DomId a = *t.add(config(1));

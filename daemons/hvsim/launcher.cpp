@@ -160,6 +160,11 @@ Status restrict_launcher(const GuestSpec& spec) {
     }
     // hvsim goes on only once we are restricted (Launcher::start waits).
     if (::send(sock, &kRestricted, 1, 0) != 1) ::_exit(SMF_EXIT_ERR_FATAL);
+    // svcadm refresh xctl/hvsim runs `:kill -HUP`, which signals every
+    // process of the service's contract: hvsim takes it as its refresh,
+    // but the launcher and the guests (which inherit the disposition
+    // through fork and exec) have nothing to refresh and must not die of it.
+    (void)::signal(SIGHUP, SIG_IGN);  // cannot fail for SIGHUP
     sigset_t chld;
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);

@@ -344,7 +344,9 @@ Result<std::vector<VcpuInfo>> Sim::vcpu_info(DomId dom) const {
         vi.running = vi.online && v == 0 && di->running;
         vi.blocked = vi.online && !vi.running && (di->blocked || v > 0);
         vi.cpu_time_ns = v == 0 ? di->cpu_time_ns : 0;
-        vi.cpu = vi.running ? static_cast<std::int32_t>(d.affinity[v].front()) : -1;
+        // An online vcpu is on a CPU whether it runs or waits (Xen's
+        // v->processor); an offline one reports none, as the xen backend.
+        vi.cpu = vi.online ? static_cast<std::int32_t>(d.processor[v]) : -1;
         vi.affinity = d.affinity[v];
         out.push_back(std::move(vi));
     }

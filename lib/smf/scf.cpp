@@ -136,6 +136,11 @@ scf_simple_prop_t* scf_simple_prop_get_running(scf_handle_t*, const char* inst_f
     if (!repo) return fail(from_errno(repo.error().code), nullptr);
     auto view = (*repo)->running_view(entity);
     if (!view) return fail(from_errno(view.error().code), nullptr);
+    // A read-protected group reaches this user without values; svc.startd
+    // gives them to a user holding the group's authorization (as
+    // scf_simple_prop_get does for the editing view).
+    if (xvm::Status shown = xvm::smf::reveal(*view, entity, "running", pgname); !shown)
+        return fail(from_errno(shown.error().code), nullptr);
     const xvm::smf::Property* p = view->find(pgname, propname);
     if (p == nullptr) return fail(SCF_ERROR_NOT_FOUND, nullptr);
     auto* out = new scf_simple_prop{};

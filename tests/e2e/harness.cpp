@@ -66,8 +66,8 @@ TempRoot::TempRoot() {
     // read-protected configuration, as an installation does.
     int rc = run("mkdir -p '" + path_ + "/etc/security' '" + path_ + "/etc/xvm' '" + path_ +
                  "/etc/user_attr.d' && cp '" + src + "/priv_names' '" + path_ + "/etc/security/' && cp '" + src +
-                 "/priv_groups' '" + src + "/priv_caps' '" + src + "/daemon_caps' '" + path_ +
-                 "/etc/xvm/' && cp '" + src + "/user_attr' '" + path_ + "/etc/user_attr.d/xvm'");
+                 "/priv_groups' '" + src + "/priv_caps' '" + src + "/daemon_caps' '" + src + "/xctl_dirs' '" +
+                 path_ + "/etc/xvm/' && cp '" + src + "/user_attr' '" + path_ + "/etc/user_attr.d/xvm'");
     if (rc != 0) throw std::runtime_error("cannot populate " + path_);
 }
 

@@ -316,6 +316,7 @@ TEST_F(HvsimE2E, EventChannelRefusalsAndVcpus) {
     ASSERT_TRUE(vcpus);
     ASSERT_EQ(vcpus->size(), 1u);
     EXPECT_EQ((*vcpus)[0].affinity, (std::vector<std::uint32_t>{1}));
+    EXPECT_EQ((*vcpus)[0].cpu, 1);  // an online vcpu is on a CPU of its affinity
     auto bad = hv_->set_vcpu_affinity(*dom, 0, {7});
     ASSERT_FALSE(bad);
     EXPECT_NE(bad.error().message.find("the host has CPUs 0..1"), std::string::npos);
@@ -476,6 +477,37 @@ TEST_F(HvsimE2E, BadRequestsGetErrorsAndBrokenFramingDisconnects) {
 
 // hvsim restart: documented clean failure. Guests die with hvsim; a new
 // hvsim starts with an empty table and a clean state directory.
+// svcadm refresh xctl/hvsim is `:kill -HUP` to every process of the
+// service's contract: hvsim refreshes; its launcher and guests ignore it
+// (they have nothing to refresh) and live on.
+TEST_F(HvsimE2E, AHangupToEveryProcessOfTheServiceIsOnlyARefresh) {
+    auto dom = hv_->domain_create(config(16));
+    ASSERT_TRUE(dom);
+    ASSERT_TRUE(hv_->domain_unpause(*dom));
+    pid_t guest = -1;
+    ASSERT_TRUE(eventually([&] { return (guest = guest_pid(*dom)) > 0; }, 5s));
+    pid_t launcher = launcher_pid();
+    ASSERT_GT(launcher, 0);
+    auto ignores_hup = [](pid_t pid) {
+        std::string mask = proc_status(pid)["SigIgn"];
+        return !mask.empty() && ((std::stoull(mask, nullptr, 16) >> (SIGHUP - 1)) & 1) == 1;
+    };
+    EXPECT_TRUE(ignores_hup(launcher));
+    EXPECT_TRUE(ignores_hup(guest));
+    for (pid_t p : {hvsim_->pid(), launcher, guest}) ASSERT_EQ(::kill(p, SIGHUP), 0);
+    ASSERT_TRUE(eventually([&] { return log().find("refresh: ") != std::string::npos; })) << log();
+    // The launcher still serves: a second guest starts.
+    auto second = hv_->domain_create(config(16));
+    ASSERT_TRUE(second) << second.error().message;
+    ASSERT_TRUE(hv_->domain_unpause(*second));
+    EXPECT_TRUE(eventually([&] { return guest_pid(*second) > 0; }, 5s)) << log();
+    EXPECT_EQ(launcher_pid(), launcher);
+    EXPECT_EQ(guest_pid(*dom), guest);
+    auto info = hv_->domain_info(*dom);
+    ASSERT_TRUE(info);
+    EXPECT_FALSE(info->crashed || info->shutdown) << log();
+}
+
 TEST_F(HvsimE2E, RestartEndsGuestsCleanly) {
     auto dom = hv_->domain_create(config(16));
     ASSERT_TRUE(dom);
