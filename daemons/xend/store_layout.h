@@ -16,7 +16,7 @@
 // xend's own keys under /vm/<uuid>/xend: restart_count,
 // previous_restart_time, last_shutdown_reason (the original's), plus
 // config (the compact (vm ...) S-expression) and domid, from which a new
-// xend finds the domain again after a restart (recovery.h).
+// xend finds the domain again after a restart (recovery.cpp).
 #pragma once
 
 #include <cstdint>
