@@ -34,6 +34,7 @@ DomainConfig hypervisor_config(const DomainSpec& s) {
     c.vcpus = s.vcpus;
     c.hvm = s.hvm;
     c.kernel = root_path(s.kernel);
+    if (!s.ramdisk.empty()) c.ramdisk = root_path(s.ramdisk);
     c.cmdline = s.args;
     return c;
 }
@@ -127,9 +128,8 @@ Result<std::string> dump_core(Worker& w, DomId dom, const std::string& dir, cons
     if (!d) return errno_error(cat("Failed to dump core: cannot open ", dir));
     UniqueFd f(::openat(d.get(), file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!f) return errno_error(cat("Failed to dump core: cannot create ", dir, "/", file));
-    f.reset();
     std::string shown = cat(dir, "/", file);
-    if (Status ok = w.hv->core_dump(dom, cat(dir_path, "/", file)); !ok) {
+    if (Status ok = w.hv->core_dump(dom, f.get()); !ok) {
         std::string incomplete = file + "-incomplete";
         if (::renameat(d.get(), file.c_str(), d.get(), incomplete.c_str()) < 0)
             log_warn(cat("cannot rename ", shown, " to ", incomplete));

@@ -54,7 +54,7 @@ public:
     Result<std::unique_ptr<EventChannel>> evtchn_bind_interdomain(DomId, std::uint32_t) override { return unused(); }
     Result<Mapping> map_xenstore_page(DomId) override { return unused(); }
     Result<Mapping> map_console_page(DomId) override { return unused(); }
-    Status core_dump(DomId, const std::string&) override { return unused(); }
+    Status core_dump(DomId, int) override { return unused(); }
     Status save(DomId, const std::string&) override { return unused(); }
     Result<DomId> restore(const std::string&) override { return unused(); }
     Result<std::unique_ptr<DomainEvents>> subscribe_domain_events() override { return unused(); }

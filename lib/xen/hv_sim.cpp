@@ -109,7 +109,7 @@ class SimHypervisor final : public Hypervisor {
         return map_page(dom, HvPage::kXenstore);
     }
     Result<Mapping> map_console_page(DomId dom) override { return map_page(dom, HvPage::kConsole); }
-    Status core_dump(DomId dom, const std::string& path) override;
+    Status core_dump(DomId dom, int fd) override;
     Status save(DomId dom, const std::string& path) override;
     Result<DomId> restore(const std::string& path) override;
     Result<std::unique_ptr<DomainEvents>> subscribe_domain_events() override;
@@ -304,8 +304,8 @@ Status SimHypervisor::dump_to(HvOp op, DomId dom, const std::string& path) {
     return call_status(request(op, dom), fd.get());
 }
 
-Status SimHypervisor::core_dump(DomId dom, const std::string& path) {
-    return dump_to(HvOp::kCoreDump, dom, path);
+Status SimHypervisor::core_dump(DomId dom, int fd) {
+    return call_status(request(HvOp::kCoreDump, dom), fd);
 }
 
 Status SimHypervisor::save(DomId dom, const std::string& path) {

@@ -270,7 +270,7 @@ class XenHypervisor final : public Hypervisor {
         return map_grant(dom, GNTTAB_RESERVED_CONSOLE, "console");
     }
 
-    Status core_dump(DomId dom, const std::string& path) override;
+    Status core_dump(DomId dom, int fd) override;
     // Saving a PV guest needs its cooperation (suspend through
     // control/shutdown, which only the toolstack that owns its store
     // directory may drive) and libxenguest's migration stream: that is
@@ -392,11 +392,8 @@ Result<std::vector<VcpuInfo>> XenHypervisor::vcpu_info(DomId dom) {
     return out;
 }
 
-// The dump goes to a file we open ourselves: never through a link, never
-// over an existing file (a dump directory may be writable by others).
-Status XenHypervisor::core_dump(DomId dom, const std::string& path) {
-    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-    if (!fd) return errno_error(cat("xen backend: core dump of domain ", dom, ": ", path));
+// The dump goes to the caller's file (hypervisor.h says who opens it how).
+Status XenHypervisor::core_dump(DomId dom, int fd) {
     auto write_all = [](xc_interface*, void* arg, char* buf, unsigned int len) -> int {
         int out = *static_cast<int*>(arg);
         while (len > 0) {
@@ -408,13 +405,10 @@ Status XenHypervisor::core_dump(DomId dom, const std::string& path) {
         }
         return 0;
     };
-    int raw = fd.get();
-    if (xc_domain_dumpcore_via_callback(xch_, dom, &raw, write_all) < 0) {
-        Error e = xen_error(cat("core dump of domain ", dom, " to ", path));
-        (void)::unlink(path.c_str());  // a partial dump would mislead
-        return e;
-    }
-    if (::fsync(fd.get()) < 0) return errno_error(cat("xen backend: sync ", path));
+    int raw = fd;
+    if (xc_domain_dumpcore_via_callback(xch_, dom, &raw, write_all) < 0)
+        return xen_error(cat("core dump of domain ", dom));
+    if (::fsync(fd) < 0) return errno_error(cat("xen backend: sync the core of domain ", dom));
     return {};
 }
 

@@ -154,7 +154,11 @@ public:
     virtual Result<Mapping> map_xenstore_page(DomId dom) = 0;
     virtual Result<Mapping> map_console_page(DomId dom) = 0;
 
-    virtual Status core_dump(DomId dom, const std::string& path) = 0;
+    // Writes the domain's core image to `fd`, a regular file the caller
+    // created: where the core goes, and that no link or existing file is
+    // followed, is decided by whoever opened it (xend opens it with openat
+    // and O_EXCL|O_NOFOLLOW in its dump directory).
+    virtual Status core_dump(DomId dom, int fd) = 0;
     virtual Status save(DomId dom, const std::string& path) = 0;
     virtual Result<DomId> restore(const std::string& path) = 0;
 

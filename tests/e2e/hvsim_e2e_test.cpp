@@ -396,7 +396,11 @@ TEST_F(HvsimE2E, CoreDumpSaveAndRestore) {
         },
         10s, console->fd()));
     std::string core = root_ / "/core.dump";
-    ASSERT_TRUE(hv_->core_dump(*dom, core));
+    {
+        UniqueFd out(::open(core.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+        ASSERT_TRUE(out);
+        ASSERT_TRUE(hv_->core_dump(*dom, out.get()));
+    }
     std::string dump = read_file(core);
     ASSERT_GT(dump.size(), 8u * 1024 * 1024);
     EXPECT_EQ(dump.substr(4, 8), "XVMHVDMP");
